@@ -1,0 +1,146 @@
+# postdmarc - SPF, DKIM and DMARC for Postfix, with aggregate reports.
+#
+#   make                 build the three programs into build/bin/
+#   make check           install missing packages, build, run every test
+#   make check SANITIZE=1   the same under ASan+UBSan (build/san/)
+#   make demo            the whole pipeline on loopback, explained
+#   make bench           benchmarks, printed as figures and ratios
+#   make fuzz            libFuzzer targets, each run briefly
+#   make install         binaries, man pages, samples into $(DESTDIR)$(PREFIX)
+#   make clean
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/postdmarc
+VERSION   := 0.1.0
+
+ifeq ($(SANITIZE),1)
+BUILD     ?= build/san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD     ?= build
+SANFLAGS  :=
+endif
+
+CC        ?= cc
+PKGS      := inih ldns lmdb libxml-2.0 libcurl opendkim openssl zlib libpsl libidn2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lspf2
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter \
+             -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+OPT       ?= -O2
+CFLAGS    ?= $(OPT) -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' $(WARN) \
+             $(CFLAGS) $(SANFLAGS) -Ilib -Itests $(PKG_CFLAGS) -MMD -MP
+LDFLAGS   ?=
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -Wl,--as-needed
+LIBS      := $(PKG_LIBS) -lpthread
+
+PROGRAMS  := $(patsubst %/main.c,%,$(wildcard policyd/main.c pipefilter/main.c reporter/main.c))
+BINS      := $(PROGRAMS:%=$(BUILD)/bin/postdmarc-%)
+
+LIB_SRC   := $(filter-out %_test.c,$(wildcard lib/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIBPD     := $(BUILD)/libpostdmarc.a
+
+# Each program: main.c plus its own modules; modules are unit-testable.
+prog_src   = $(filter-out %_test.c,$(wildcard $(1)/*.c))
+prog_mods  = $(filter-out $(1)/main.c,$(call prog_src,$(1)))
+
+TEST_SRC  := $(wildcard lib/*_test.c) $(foreach p,$(PROGRAMS),$(wildcard $(p)/*_test.c))
+TEST_BINS := $(foreach t,$(TEST_SRC),$(BUILD)/test/$(subst /,_,$(t:%.c=%)))
+TEST_SCRIPTS := $(sort $(wildcard tests/t/*.t))
+
+.PHONY: all check check-unit check-style deps demo bench fuzz fuzz-build \
+        install clean tests
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBPD): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+define program_rule
+$(BUILD)/bin/postdmarc-$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(call prog_src,$(1))) $(LIBPD)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBPD) $$(LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+# Unit test binaries: lib tests link the library; program tests also link
+# the program's modules (not its main.c).
+define test_rule
+$(BUILD)/test/$(subst /,_,$(1:%.c=%)): $(BUILD)/obj/$(1:%.c=%.o) \
+    $(if $(filter lib/%,$(1)),,$(patsubst %.c,$(BUILD)/obj/%.o,$(call prog_mods,$(patsubst %/,%,$(dir $(1)))))) $(LIBPD)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBPD) $$(LIBS)
+endef
+$(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
+
+tests: $(BINS) $(TEST_BINS)
+
+deps:
+	@scripts/deps
+
+# Everything a fresh Debian 12 machine needs, then every test.
+check: deps
+	$(MAKE) tests
+	$(MAKE) check-style
+	$(MAKE) check-unit
+
+check-unit:
+	PD_BUILD=$(abspath $(BUILD)) PD_TOP=$(CURDIR) \
+	    prove --exec '' --timer $(PROVE_FLAGS) $(TEST_BINS) $(TEST_SCRIPTS)
+
+check-style:
+	@scripts/check-style
+
+demo: deps all
+	@scripts/demo $(BUILD)
+
+bench: deps all
+	@PD_BUILD=$(abspath $(BUILD)) scripts/bench
+
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_TIME ?= 20
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+             -Ilib -Itests $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) \
+             $(patsubst %.c,build/fuzz/obj/%.o,$(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	@scripts/fuzz $(FUZZ_TIME) $(FUZZ_BINS)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 etc/* $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

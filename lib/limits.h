@@ -1,0 +1,69 @@
+/*++
+ * NAME
+ *	limits 3h
+ * SUMMARY
+ *	every limit postdmarc puts on input, in one place
+ * DESCRIPTION
+ *	Each parser and buffer that sees untrusted bytes checks against one
+ *	of these named constants.  Changing a limit here changes it
+ *	everywhere; tests that exercise a limit use the same name.
+ *--*/
+#ifndef PD_LIMITS_H
+#define PD_LIMITS_H
+
+/* Configuration file. */
+#define CONF_LINE_MAX		4096	/* one physical line */
+#define CONF_VALUE_MAX		8192	/* one value, continuation lines joined */
+#define CONF_LIST_MAX		256	/* elements of one list value */
+
+/* DNS. */
+#define DNS_NAME_MAX		255	/* presentation form, no trailing dot */
+#define DNS_LABEL_MAX		63
+#define DNS_LABELS_MAX		127
+#define DNS_NAMESERVERS_MAX	8
+#define DNS_PACKET_MAX		65535	/* TCP answers */
+#define DNS_UDP_MAX		4096	/* EDNS0 buffer size we advertise */
+#define DNS_ANSWER_RR_MAX	64	/* records kept from one answer */
+#define DNS_TXT_MAX		16384	/* one TXT record, strings joined */
+#define DNS_CACHE_DEFAULT	10000	/* entries */
+#define DNS_NEG_TTL_MAX		3600	/* cap on negative-caching time */
+#define DNS_TTL_MAX		86400	/* cap on positive-caching time */
+
+/* Postfix policy protocol. */
+#define POLICY_LINE_MAX		2048	/* name=value line, newline included */
+#define POLICY_REQUEST_MAX	16384	/* one whole request */
+#define POLICY_ATTRS_MAX	64	/* attributes in one request */
+#define POLICY_CONNS_DEFAULT	512	/* concurrent client connections */
+
+/* Message headers. */
+#define MSG_HEADERS_MAX		1000	/* header fields in one message */
+#define MSG_HEADER_MAX		65536	/* one field, folded lines included */
+#define MSG_HEAD_MAX		(1024 * 1024)	/* the whole header section */
+#define MSG_AUTHORS_MAX		8	/* author domains evaluated */
+#define MSG_ADDR_MAX		512	/* one address, local@domain */
+
+/* DKIM. */
+#define DKIM_SIGS_DEFAULT	10	/* signatures evaluated by default */
+#define DKIM_SIGS_MAX		64	/* configurable upper bound */
+#define DKIM_KEY_BITS_MIN	1024	/* RFC 8301 */
+
+/* DMARC. */
+#define DMARC_RECORD_MAX	DNS_TXT_MAX
+#define DMARC_URIS_MAX		16	/* rua= / ruf= URIs kept */
+#define DMARC_URI_MAX		512
+#define DMARC_TREE_WALK_MAX	8	/* RFC 9989 4.10: at most 8 lookups */
+
+/* Authentication-Results. */
+#define AR_HEADER_MAX		8192	/* the header we write */
+#define AR_VALUE_MAX		256	/* one property value */
+
+/* Store records. */
+#define STORE_RECORD_MAX	(64 * 1024)	/* one encoded record */
+#define STORE_FIELD_MAX		1024	/* one string field */
+#define STORE_DKIM_MAX		DKIM_SIGS_MAX
+
+/* Aggregate reports. */
+#define REPORT_DKIM_MAX		100	/* DKIM results in one row */
+#define REPORT_DESTS_MAX	DMARC_URIS_MAX
+
+#endif
