@@ -37,7 +37,7 @@ endif
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' $(WARN) \
-             $(CFLAGS) $(SANFLAGS) -Ilib -Itests $(PKG_CFLAGS) -MMD -MP
+             $(CFLAGS) $(SANFLAGS) -iquote lib -iquote tests $(PKG_CFLAGS) -MMD -MP
 LDFLAGS   ?=
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -Wl,--as-needed
 LIBS      := $(PKG_LIBS) -lpthread
@@ -111,23 +111,25 @@ demo: deps all
 bench: deps all
 	@PD_BUILD=$(abspath $(BUILD)) scripts/bench
 
+FUZZ_BUILD ?= build/fuzz
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_TIME ?= 20
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-             -Ilib -Itests $(PKG_CFLAGS)
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) \
-             $(patsubst %.c,build/fuzz/obj/%.o,$(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -g -O1 \
+             -fsanitize=fuzzer-no-link,address,undefined -iquote lib -iquote tests $(PKG_CFLAGS)
+FUZZ_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC) \
+             $(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))
 
-build/fuzz/obj/%.o: %.c
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
+# Each target runs FUZZ_TIME seconds from its seed corpus (tests/fuzz/corpus/NAME).
 fuzz: deps fuzz-build
 	@scripts/fuzz $(FUZZ_TIME) $(FUZZ_BINS)
 

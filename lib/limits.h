@@ -41,6 +41,7 @@
 #define MSG_HEAD_MAX		(1024 * 1024)	/* the whole header section */
 #define MSG_AUTHORS_MAX		8	/* author domains evaluated */
 #define MSG_ADDR_MAX		512	/* one address, local@domain */
+#define MSG_DOMAIN_MAX		253	/* author domain, text form, no trailing dot */
 
 /* DKIM. */
 #define DKIM_SIGS_DEFAULT	10	/* signatures evaluated by default */
@@ -51,16 +52,23 @@
 #define DMARC_RECORD_MAX	DNS_TXT_MAX
 #define DMARC_URIS_MAX		16	/* rua= / ruf= URIs kept */
 #define DMARC_URI_MAX		512
+#define DMARC_LOCAL_MAX		64	/* mailto: local-part, RFC 5321 4.5.3.1.1 */
 #define DMARC_TREE_WALK_MAX	8	/* RFC 9989 4.10: at most 8 lookups */
 
 /* Authentication-Results. */
 #define AR_HEADER_MAX		8192	/* the header we write */
 #define AR_VALUE_MAX		256	/* one property value */
+#define AR_ID_MAX		DNS_NAME_MAX	/* an authserv-id, ours or one read */
+#define AR_KEYWORD_MAX		64	/* method, result, ptype, property */
+#define AR_COMMENT_DEPTH_MAX	32	/* nested comments in a field read */
 
 /* Store records. */
 #define STORE_RECORD_MAX	(64 * 1024)	/* one encoded record */
 #define STORE_FIELD_MAX		1024	/* one string field */
 #define STORE_DKIM_MAX		DKIM_SIGS_MAX
+#define STORE_REPORT_MAX	(64 * 1024 * 1024)	/* one gzip'ed report */
+#define STORE_MAP_INITIAL	(64ULL * 1024 * 1024)
+#define STORE_MAP_MAX		(64ULL * 1024 * 1024 * 1024)
 
 /* Aggregate reports. */
 #define REPORT_DKIM_MAX		100	/* DKIM results in one row */

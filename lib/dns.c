@@ -1,0 +1,630 @@
+/*++
+ * NAME
+ *	dns 3
+ * SUMMARY
+ *	DNS stub resolver with a TTL-respecting cache, on libldns
+ * SYNOPSIS
+ *	#include "dns.h"
+ *
+ *	struct dns_resolver *dns_create(servers, nservers, timeout_ms,
+ *					attempts, cache_size)
+ *	void	dns_destroy(res)
+ *	int	dns_lookup(res, name, type, answerp)
+ *	void	dns_answer_free(answer)
+ *	const char *dns_status_str(status)
+ *	void	dns_cache_flush(res)
+ *	void	dns_stats(res, hits, misses)
+ *	int	dns_name_ok(name)
+ * DESCRIPTION
+ *	A stub resolver for the recursive servers of the [dns] section.
+ *	libldns builds and parses the packets; the sockets are our own, so
+ *	that every server may have its own port, a timeout never marks a
+ *	server dead, and the time a lookup may take is bounded.
+ *
+ *	dns_create() takes "host[:port]" / "[v6addr]:port" strings; with
+ *	none it reads the nameserver lines of /etc/resolv.conf.  timeout_ms
+ *	bounds one whole lookup; it is shared out among attempts rounds
+ *	over all servers.  cache_size is the number of answers kept (0:
+ *	no cache).  It returns NULL when no server is usable.
+ *
+ *	dns_lookup() asks for records of one type at name (presentation
+ *	form, no escapes needed for ordinary names).  It follows CNAME
+ *	chains in the answer.  A truncated UDP answer is asked again over
+ *	TCP.  SERVFAIL, REFUSED, timeouts and malformed answers are
+ *	DNS_TEMPFAIL.  It returns the status and, for every status but
+ *	DNS_BADNAME and DNS_NOMEM, sets *answerp to an answer that the
+ *	caller releases with dns_answer_free() (which accepts NULL).
+ *	Found and negative answers are cached for their TTL (negative
+ *	ones for the SOA minimum, at most DNS_NEG_TTL_MAX); temporary
+ *	failures are not cached.  Thread-safe.
+ *
+ *	dns_name_ok() says whether a name can be asked at all (length,
+ *	label sizes); 1 or 0.
+ * SEE ALSO
+ *	dns_cache(3)
+ *--*/
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ldns/ldns.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "dns_cache.h"
+#include "inet.h"
+#include "limits.h"
+#include "log.h"
+#include "str.h"
+
+#define DNS_EDNS_SIZE	1232		/* no fragmentation, RFC 9715 */
+#define DNS_NEG_TTL_DEFAULT 60
+
+struct dns_server {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char text[INET_HOST_MAX + 8];
+};
+
+struct dns_resolver {
+    struct dns_server servers[DNS_NAMESERVERS_MAX];
+    size_t nservers;
+    uint64_t timeout_ms;
+    unsigned attempts;
+    struct dns_cache *cache;
+};
+
+/* dns_status_str - name of a status, for logs */
+
+const char *dns_status_str(int status)
+{
+    static const char *const names[] = {
+	"found", "NXDOMAIN", "no data", "temporary failure", "bad name", "out of memory",
+    };
+
+    return status >= 0 && (size_t) status < PD_NELEM(names) ? names[status] : "unknown";
+}
+
+/* dns_now_ms - monotonic milliseconds */
+
+static uint64_t dns_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* dns_add_server - one host[:port] */
+
+static int dns_add_server(struct dns_resolver *res, const char *text)
+{
+    struct inet_endpoint ep;
+    struct dns_server *srv;
+
+    if (res->nservers >= DNS_NAMESERVERS_MAX)
+	return 0;				/* more are ignored, like resolv.conf */
+    if (inet_hostport_parse(text, 53, &ep) < 0)
+	return -1;
+    srv = &res->servers[res->nservers];
+    if (inet_sockaddr(&ep, &srv->ss, &srv->len) < 0)
+	return -1;
+    snprintf(srv->text, sizeof(srv->text), "%s%s%s:%u", strchr(ep.host, ':') ? "[" : "",
+	     ep.host, strchr(ep.host, ':') ? "]" : "", ep.port);
+    res->nservers++;
+    return 0;
+}
+
+/* dns_read_resolv_conf - nameserver lines of /etc/resolv.conf */
+
+static void dns_read_resolv_conf(struct dns_resolver *res)
+{
+    char line[512], addr[INET_HOST_MAX];
+    FILE *fp;
+
+    if ((fp = fopen("/etc/resolv.conf", "r")) == NULL)
+	return;
+    while (fgets(line, sizeof(line), fp) != NULL) {
+	char *p = line, *end;
+
+	if (strncmp(p, "nameserver", 10) != 0 || !STR_IS_WSP(p[10]))
+	    continue;
+	for (p += 10; STR_IS_WSP(*p); p++)
+	     /* void */ ;
+	for (end = p; *end && !STR_IS_WSP(*end) && *end != '\n' && *end != '%'; end++)
+	     /* void */ ;
+	if (str_ncopy(addr, sizeof(addr), p, (size_t) (end - p)) == 0
+	    && dns_add_server(res, addr) < 0)
+	    log_warn("/etc/resolv.conf: ignoring nameserver %s", addr);
+    }
+    fclose(fp);
+}
+
+/* dns_create - resolver for the given servers */
+
+struct dns_resolver *dns_create(char *const *servers, size_t nservers, uint64_t timeout_ms,
+				        unsigned attempts, unsigned cache_size)
+{
+    struct dns_resolver *res;
+    size_t i;
+
+    if ((res = calloc(1, sizeof(*res))) == NULL)
+	return NULL;
+    for (i = 0; i < nservers; i++) {
+	if (dns_add_server(res, servers[i]) < 0) {
+	    log_warn("bad nameserver \"%s\"", servers[i]);
+	    free(res);
+	    return NULL;
+	}
+    }
+    if (res->nservers == 0)
+	dns_read_resolv_conf(res);
+    if (res->nservers == 0)
+	dns_add_server(res, "127.0.0.1");
+    res->timeout_ms = timeout_ms ? timeout_ms : 5000;
+    res->attempts = attempts ? attempts : 1;
+    if (cache_size && (res->cache = dns_cache_create(cache_size)) == NULL) {
+	free(res);
+	return NULL;
+    }
+    return res;
+}
+
+/* dns_destroy - release the resolver */
+
+void dns_destroy(struct dns_resolver *res)
+{
+    if (res == NULL)
+	return;
+    dns_cache_destroy(res->cache);
+    free(res);
+}
+
+/* dns_cache_flush - forget cached answers */
+
+void dns_cache_flush(struct dns_resolver *res)
+{
+    dns_cache_flush_all(res->cache);
+}
+
+/* dns_stats - cache hit and miss counters */
+
+void dns_stats(struct dns_resolver *res, unsigned long *hits, unsigned long *misses)
+{
+    *hits = *misses = 0;
+    if (res->cache)
+	dns_cache_stats(res->cache, hits, misses);
+}
+
+/* dns_name_ok - can this name be asked */
+
+int dns_name_ok(const char *name)
+{
+    size_t len = strlen(name), label = 0;
+    const char *p;
+
+    if (len == 0 || len > DNS_NAME_MAX - 1 || (len > 1 && name[len - 1] == '.' && name[len - 2] == '.'))
+	return 0;
+    for (p = name; *p; p++) {
+	if (*p == '.') {
+	    if (label == 0 && p[1] != 0)
+		return 0;
+	    label = 0;
+	} else if (*p == '\\' || (unsigned char) *p <= ' ' || (unsigned char) *p >= 127) {
+	    return 0;				/* no escapes, no binary */
+	} else if (++label > DNS_LABEL_MAX) {
+	    return 0;
+	}
+    }
+    return 1;
+}
+
+ /*
+  * Transport.
+  */
+
+/* dns_wait - poll one descriptor until ready or the deadline */
+
+static int dns_wait(int fd, short events, uint64_t deadline)
+{
+    struct pollfd pfd = {fd, events, 0};
+    uint64_t now;
+    int n;
+
+    for (;;) {
+	now = dns_now_ms();
+	if (now >= deadline)
+	    return 0;
+	n = poll(&pfd, 1, (int) (deadline - now));
+	if (n > 0)
+	    return 1;
+	if (n == 0)
+	    return 0;
+	if (errno != EINTR)
+	    return -1;
+    }
+}
+
+/* dns_match - is this packet the answer to our query */
+
+static int dns_match(const ldns_pkt *ans, uint16_t id, const ldns_rdf *qname, uint16_t type)
+{
+    ldns_rr *q;
+
+    if (ldns_pkt_id(ans) != id || !ldns_pkt_qr(ans)
+	|| ldns_rr_list_rr_count(ldns_pkt_question(ans)) != 1)
+	return 0;
+    q = ldns_rr_list_rr(ldns_pkt_question(ans), 0);
+    return ldns_rr_get_type(q) == type && ldns_rr_get_class(q) == LDNS_RR_CLASS_IN
+	&& ldns_dname_compare(ldns_rr_owner(q), qname) == 0;
+}
+
+/* dns_udp - one query over UDP; NULL on timeout or trouble */
+
+static ldns_pkt *dns_udp(const struct dns_server *srv, const uint8_t *wire, size_t wlen,
+			         uint16_t id, const ldns_rdf *qname, uint16_t type,
+			         uint64_t deadline)
+{
+    uint8_t reply[DNS_EDNS_SIZE * 4];
+    ldns_pkt *ans = NULL;
+    ssize_t n;
+    int fd;
+
+    fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+	return NULL;
+    if (connect(fd, (const struct sockaddr *) &srv->ss, srv->len) < 0
+	|| send(fd, wire, wlen, 0) != (ssize_t) wlen) {
+	close(fd);
+	return NULL;
+    }
+    /* Keep reading until the real answer or the deadline: junk and
+     * answers with the wrong ID are ignored, not taken as failure. */
+    while (ans == NULL && dns_wait(fd, POLLIN, deadline) > 0) {
+	if ((n = recv(fd, reply, sizeof(reply), 0)) < 0) {
+	    if (errno == EAGAIN || errno == EINTR)
+		continue;
+	    break;				/* ECONNREFUSED and friends */
+	}
+	if (ldns_wire2pkt(&ans, reply, (size_t) n) != LDNS_STATUS_OK)
+	    ans = NULL;
+	else if (!dns_match(ans, id, qname, type)) {
+	    ldns_pkt_free(ans);
+	    ans = NULL;
+	}
+    }
+    close(fd);
+    return ans;
+}
+
+/* dns_io_all - read or write exactly len bytes before the deadline */
+
+static int dns_io_all(int fd, uint8_t *buf, size_t len, int writing, uint64_t deadline)
+{
+    size_t done = 0;
+    ssize_t n;
+
+    while (done < len) {
+	if (dns_wait(fd, writing ? POLLOUT : POLLIN, deadline) <= 0)
+	    return -1;
+	n = writing ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+	    : recv(fd, buf + done, len - done, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	    continue;
+	if (n <= 0)
+	    return -1;
+	done += (size_t) n;
+    }
+    return 0;
+}
+
+/* dns_tcp - one query over TCP; NULL on timeout or trouble */
+
+static ldns_pkt *dns_tcp(const struct dns_server *srv, const uint8_t *wire, size_t wlen,
+			         uint16_t id, const ldns_rdf *qname, uint16_t type,
+			         uint64_t deadline)
+{
+    uint8_t head[2], *body = NULL, *out;
+    ldns_pkt *ans = NULL;
+    size_t blen;
+    int fd;
+
+    fd = socket(srv->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || (out = malloc(wlen + 2)) == NULL) {
+	if (fd >= 0)
+	    close(fd);
+	return NULL;
+    }
+    out[0] = (uint8_t) (wlen >> 8);
+    out[1] = (uint8_t) wlen;
+    memcpy(out + 2, wire, wlen);
+    if ((connect(fd, (const struct sockaddr *) &srv->ss, srv->len) == 0 || errno == EINPROGRESS)
+	&& dns_io_all(fd, out, wlen + 2, 1, deadline) == 0
+	&& dns_io_all(fd, head, 2, 0, deadline) == 0
+	&& (blen = (size_t) head[0] << 8 | head[1]) > 0
+	&& (body = malloc(blen)) != NULL
+	&& dns_io_all(fd, body, blen, 0, deadline) == 0
+	&& ldns_wire2pkt(&ans, body, blen) == LDNS_STATUS_OK
+	&& !dns_match(ans, id, qname, type)) {
+	ldns_pkt_free(ans);
+	ans = NULL;
+    }
+    free(out);
+    free(body);
+    close(fd);
+    return ans;
+}
+
+/* dns_exchange - ask every server, attempts rounds, within timeout */
+
+static ldns_pkt *dns_exchange(struct dns_resolver *res, const ldns_rdf *qname, uint16_t type)
+{
+    ldns_pkt *query, *ans = NULL;
+    uint8_t *wire = NULL;
+    size_t wlen, tries, i;
+    uint64_t start = dns_now_ms(), slice, deadline;
+    uint16_t id;
+
+    if ((query = ldns_pkt_query_new(ldns_rdf_clone(qname), type, LDNS_RR_CLASS_IN, LDNS_RD)) == NULL)
+	return NULL;
+    ldns_pkt_set_random_id(query);
+    ldns_pkt_set_edns_udp_size(query, DNS_EDNS_SIZE);
+    id = ldns_pkt_id(query);
+    if (ldns_pkt2wire(&wire, query, &wlen) != LDNS_STATUS_OK) {
+	ldns_pkt_free(query);
+	return NULL;
+    }
+    ldns_pkt_free(query);
+    tries = res->attempts * res->nservers;
+    slice = res->timeout_ms / tries ? res->timeout_ms / tries : 1;
+    for (i = 0; i < tries && ans == NULL; i++) {
+	const struct dns_server *srv = &res->servers[i % res->nservers];
+
+	deadline = start + slice * (i + 1);
+	if (i + 1 == tries)
+	    deadline = start + res->timeout_ms;
+	ans = dns_udp(srv, wire, wlen, id, qname, type, deadline);
+	if (ans && ldns_pkt_tc(ans)) {
+	    ldns_pkt_free(ans);
+	    ans = dns_tcp(srv, wire, wlen, id, qname, type, start + res->timeout_ms);
+	}
+	if (ans && ldns_pkt_get_rcode(ans) != LDNS_RCODE_NOERROR
+	    && ldns_pkt_get_rcode(ans) != LDNS_RCODE_NXDOMAIN && i + 1 < tries) {
+	    ldns_pkt_free(ans);			/* SERVFAIL and such: next server */
+	    ans = NULL;
+	}
+    }
+    free(wire);
+    return ans;
+}
+
+ /*
+  * Answers.
+  */
+
+/* dns_name_text - a domain name rdf as lower-case text, no final dot */
+
+static char *dns_name_text(const ldns_rdf *rdf)
+{
+    char *text = ldns_rdf2str(rdf), *copy;
+    size_t len;
+
+    if (text == NULL)
+	return NULL;
+    len = strlen(text);
+    if (len > 1 && text[len - 1] == '.')
+	text[--len] = 0;
+    str_lower(text);
+    copy = str_ndup(text, len);			/* our allocator, not ldns' */
+    LDNS_FREE(text);
+    return copy;
+}
+
+/* dns_rr_fill - convert one ldns record */
+
+static int dns_rr_fill(struct dns_rr *out, const ldns_rr *rr)
+{
+    const ldns_rdf *rdf;
+    size_t i, total = 0;
+
+    out->type = (uint16_t) ldns_rr_get_type(rr);
+    out->ttl = ldns_rr_ttl(rr);
+    switch (out->type) {
+    case DNS_T_A:
+    case DNS_T_AAAA:
+	if (ldns_rr_rd_count(rr) != 1)
+	    return -1;
+	rdf = ldns_rr_rdf(rr, 0);
+	if (ldns_rdf_size(rdf) != (out->type == DNS_T_A ? 4u : 16u))
+	    return -1;
+	out->len = ldns_rdf_size(rdf);
+	if ((out->data = malloc(out->len + 1)) == NULL)
+	    return -1;
+	memcpy(out->data, ldns_rdf_data(rdf), out->len);
+	out->data[out->len] = 0;
+	return 0;
+    case DNS_T_TXT:
+    case DNS_T_SPF:
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+	    total += ldns_rdf_size(ldns_rr_rdf(rr, i));
+	if (total > DNS_TXT_MAX || (out->data = malloc(total + 1)) == NULL)
+	    return -1;
+	for (i = 0, out->len = 0; i < ldns_rr_rd_count(rr); i++) {
+	    rdf = ldns_rr_rdf(rr, i);
+	    if (ldns_rdf_size(rdf) < 1)
+		continue;
+	    /* Each character-string: a length byte, then the bytes. */
+	    memcpy(out->data + out->len, ldns_rdf_data(rdf) + 1, ldns_rdf_size(rdf) - 1);
+	    out->len += ldns_rdf_size(rdf) - 1;
+	}
+	out->data[out->len] = 0;
+	return 0;
+    case DNS_T_MX:
+	if (ldns_rr_rd_count(rr) != 2)
+	    return -1;
+	out->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+	rdf = ldns_rr_rdf(rr, 1);
+	break;
+    default:					/* PTR, CNAME, NS */
+	if (ldns_rr_rd_count(rr) != 1)
+	    return -1;
+	rdf = ldns_rr_rdf(rr, 0);
+	break;
+    }
+    if ((out->data = (unsigned char *) dns_name_text(rdf)) == NULL)
+	return -1;
+    out->len = strlen((char *) out->data);
+    return 0;
+}
+
+/* dns_neg_ttl - negative caching time from the SOA of the authority */
+
+static uint32_t dns_neg_ttl(const ldns_pkt *ans)
+{
+    ldns_rr_list *auth = ldns_pkt_authority(ans);
+    size_t i;
+
+    for (i = 0; i < ldns_rr_list_rr_count(auth); i++) {
+	ldns_rr *rr = ldns_rr_list_rr(auth, i);
+
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7) {
+	    uint32_t min = ldns_rdf2native_int32(ldns_rr_rdf(rr, 6));
+	    uint32_t ttl = ldns_rr_ttl(rr) < min ? ldns_rr_ttl(rr) : min;
+
+	    return ttl < DNS_NEG_TTL_MAX ? ttl : DNS_NEG_TTL_MAX;
+	}
+    }
+    return DNS_NEG_TTL_DEFAULT;
+}
+
+/* dns_chain_target - follow CNAMEs from qname within the answer */
+
+static const ldns_rdf *dns_chain_target(const ldns_rr_list *an, const ldns_rdf *qname)
+{
+    const ldns_rdf *name = qname;
+    size_t hops, i;
+
+    for (hops = 0; hops < 16; hops++) {
+	const ldns_rdf *next = NULL;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+	    ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+	    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && ldns_rr_rd_count(rr) == 1
+		&& ldns_dname_compare(ldns_rr_owner(rr), name) == 0) {
+		next = ldns_rr_rdf(rr, 0);
+		break;
+	    }
+	}
+	if (next == NULL)
+	    return name;
+	name = next;
+    }
+    return name;
+}
+
+/* dns_answer_new - empty answer with a status */
+
+static struct dns_answer *dns_answer_new(int status, uint16_t type)
+{
+    struct dns_answer *a;
+
+    if ((a = calloc(1, sizeof(*a))) == NULL)
+	return NULL;
+    a->status = status;
+    a->type = type;
+    a->refs = 1;
+    return a;
+}
+
+/* dns_answer_build - our answer from an ldns packet */
+
+static struct dns_answer *dns_answer_build(const ldns_pkt *ans, const ldns_rdf *qname,
+					           uint16_t type)
+{
+    ldns_rr_list *an = ldns_pkt_answer(ans);
+    const ldns_rdf *owner = dns_chain_target(an, qname);
+    struct dns_answer *a;
+    size_t i, count = ldns_rr_list_rr_count(an);
+    uint32_t ttl = DNS_TTL_MAX;
+
+    switch (ldns_pkt_get_rcode(ans)) {
+    case LDNS_RCODE_NOERROR:
+	break;
+    case LDNS_RCODE_NXDOMAIN:
+	if ((a = dns_answer_new(DNS_NXDOMAIN, type)) != NULL)
+	    a->ttl = dns_neg_ttl(ans);
+	return a;
+    default:
+	return dns_answer_new(DNS_TEMPFAIL, type);
+    }
+    if ((a = dns_answer_new(DNS_FOUND, type)) == NULL
+	|| (count && (a->rr = calloc(count, sizeof(*a->rr))) == NULL)) {
+	free(a);
+	return NULL;
+    }
+    for (i = 0; i < count && a->n < DNS_ANSWER_RR_MAX; i++) {
+	ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+	if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN
+	    || ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
+	    continue;
+	if (dns_rr_fill(&a->rr[a->n], rr) < 0)
+	    continue;				/* malformed record: skip it */
+	if (a->rr[a->n].ttl < ttl)
+	    ttl = a->rr[a->n].ttl;
+	a->n++;
+    }
+    if (a->n == 0) {
+	a->status = DNS_NODATA;
+	ttl = dns_neg_ttl(ans);
+    }
+    a->ttl = ttl;
+    return a;
+}
+
+/* dns_lookup - records of one type at a name */
+
+int dns_lookup(struct dns_resolver *res, const char *name, uint16_t type,
+	               struct dns_answer **answerp)
+{
+    char key[DNS_NAME_MAX + 2];
+    ldns_rdf *qname;
+    ldns_pkt *pkt;
+    struct dns_answer *a;
+    size_t len;
+
+    *answerp = NULL;
+    if (!dns_name_ok(name) || str_copy(key, name, sizeof(key)) < 0)
+	return DNS_BADNAME;
+    len = strlen(key);
+    if (len > 1 && key[len - 1] == '.')
+	key[--len] = 0;
+    str_lower(key);
+    if ((a = dns_cache_get(res->cache, key, type)) != NULL) {
+	*answerp = a;
+	return a->status;
+    }
+    if ((qname = ldns_dname_new_frm_str(key)) == NULL)
+	return DNS_BADNAME;
+    if ((pkt = dns_exchange(res, qname, type)) == NULL) {
+	a = dns_answer_new(DNS_TEMPFAIL, type);
+    } else {
+	a = dns_answer_build(pkt, qname, type);
+	ldns_pkt_free(pkt);
+    }
+    ldns_rdf_deep_free(qname);
+    if (a == NULL)
+	return DNS_NOMEM;
+    if (a->status != DNS_TEMPFAIL)
+	dns_cache_put(res->cache, key, type, a);
+    log_debug("dns: %s/%u: %s (%zu records, ttl %u)", key, type, dns_status_str(a->status),
+	      a->n, a->ttl);
+    *answerp = a;
+    return a->status;
+}

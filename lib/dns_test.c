@@ -1,0 +1,248 @@
+/* dns_test - the resolver against the real test DNS server */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "log.h"
+#include "tap.h"
+#include "testdns.h"
+
+static const char *server;
+
+static struct dns_resolver *resolver(uint64_t timeout_ms, unsigned cache)
+{
+    char *servers[1];
+
+    servers[0] = (char *) server;
+    return dns_create(servers, 1, timeout_ms, 2, cache);
+}
+
+static void test_types(struct dns_resolver *res)
+{
+    struct dns_answer *a;
+    char text[64];
+
+    is_int(dns_lookup(res, "dns-a.example.com", DNS_T_A, &a), DNS_FOUND, "A found");
+    ok(a && a->n == 2 && a->rr[0].len == 4, "two A records of 4 bytes");
+    if (a && a->n) {
+	inet_ntop(AF_INET, a->rr[0].data, text, sizeof(text));
+	ok(strcmp(text, "192.0.2.1") == 0 || strcmp(text, "192.0.2.2") == 0, "A address");
+    }
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "dns-aaaa.example.com", DNS_T_AAAA, &a), DNS_FOUND, "AAAA found");
+    ok(a && a->n == 1 && a->rr[0].len == 16, "AAAA of 16 bytes");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "DNS-MX.Example.COM.", DNS_T_MX, &a), DNS_FOUND,
+	   "MX found, name case and final dot ignored");
+    ok(a && a->n == 2, "two MX");
+    if (a && a->n == 2) {
+	int i = a->rr[0].pref == 20 ? 0 : 1;
+
+	is_str((char *) a->rr[i].data, "mx2.example.com", "MX exchange lower-cased, no dot");
+    }
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "4.3.2.1.in-addr.example.com", DNS_T_PTR, &a), DNS_FOUND, "PTR");
+    is_str(a ? (char *) a->rr[0].data : NULL, "dns-ptr.example.com", "PTR target");
+    dns_answer_free(a);
+}
+
+static void test_txt(struct dns_resolver *res)
+{
+    struct dns_answer *a;
+
+    is_int(dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a), DNS_FOUND, "TXT found");
+    is_str(a ? (char *) a->rr[0].data : NULL, "v=spf1 -all", "TXT text");
+    dns_answer_free(a);
+    dns_lookup(res, "dns-split.example.com", DNS_T_TXT, &a);
+    is_str(a ? (char *) a->rr[0].data : NULL, "v=spf1 ip4:192.0.2.0/24 -all",
+	   "TXT strings joined without separators");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "dns-alias.example.com", DNS_T_TXT, &a), DNS_FOUND, "CNAME followed");
+    ok(a && a->n == 1, "only the target's TXT, not the CNAME");
+    is_str(a && a->n ? (char *) a->rr[0].data : NULL, "target text", "CNAME target text");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "dns-big.example.com", DNS_T_TXT, &a), DNS_FOUND,
+	   "2 KB TXT: truncated over UDP, asked again over TCP");
+    ok(a && a->n == 1 && a->rr[0].len == 10 * 203, "whole 2 KB record");
+    dns_answer_free(a);
+}
+
+static void test_negative(struct dns_resolver *res)
+{
+    struct dns_answer *a;
+
+    is_int(dns_lookup(res, "nosuch.example.com", DNS_T_TXT, &a), DNS_NXDOMAIN, "NXDOMAIN");
+    ok(a && a->ttl == 60, "negative TTL from the SOA minimum");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "dns-nodata.example.com", DNS_T_TXT, &a), DNS_NODATA, "no data");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "x.servfail.example.net", DNS_T_TXT, &a), DNS_TEMPFAIL,
+	   "SERVFAIL is a temporary failure");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "x.refused.example.net", DNS_T_TXT, &a), DNS_TEMPFAIL,
+	   "REFUSED is a temporary failure");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "a..b.example.com", DNS_T_TXT, &a), DNS_BADNAME, "empty label");
+    is_int(dns_lookup(res, "0123456789012345678901234567890123456789012345678901234567890123.example.com",
+		      DNS_T_TXT, &a), DNS_BADNAME, "64-byte label");
+    is_int(dns_lookup(res, "bad\\name.example.com", DNS_T_TXT, &a), DNS_BADNAME, "escapes refused");
+    is_int(dns_lookup(res, "", DNS_T_TXT, &a), DNS_BADNAME, "empty name");
+}
+
+static void test_silent(void)
+{
+    struct dns_resolver *res = resolver(600, 100);
+    struct dns_answer *a;
+    struct timespec t0, t1;
+    long ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    is_int(dns_lookup(res, "x.silent.example.net", DNS_T_TXT, &a), DNS_TEMPFAIL,
+	   "a server that never answers is a temporary failure");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ok(ms >= 500 && ms < 1500, "within the timeout (600 ms), took %ld ms", ms);
+    dns_answer_free(a);
+    /* The same server still answers: a timeout marks nothing dead. */
+    is_int(dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a), DNS_FOUND,
+	   "the server answers the next query after a timeout");
+    dns_answer_free(a);
+    dns_destroy(res);
+}
+
+static void test_cache(void)
+{
+    struct dns_resolver *res = resolver(2000, 100);
+    struct dns_answer *a, *b;
+    unsigned long hits, misses;
+
+    dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a);
+    dns_lookup(res, "DNS-TXT.example.com", DNS_T_TXT, &b);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 1 && misses == 1 && a == b, "second lookup served from cache");
+    dns_answer_free(a);
+    dns_answer_free(b);
+    dns_lookup(res, "nosuch.example.com", DNS_T_A, &a);
+    dns_answer_free(a);
+    dns_lookup(res, "nosuch.example.com", DNS_T_A, &a);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 2 && a && a->status == DNS_NXDOMAIN, "NXDOMAIN cached too");
+    dns_answer_free(a);
+    dns_lookup(res, "x.servfail.example.net", DNS_T_A, &a);
+    dns_answer_free(a);
+    dns_lookup(res, "x.servfail.example.net", DNS_T_A, &a);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 2, "temporary failures are not cached");
+    dns_answer_free(a);
+    dns_lookup(res, "dns-short.example.com", DNS_T_TXT, &a);
+    dns_answer_free(a);
+    sleep(2);
+    dns_lookup(res, "dns-short.example.com", DNS_T_TXT, &a);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 2 && a && a->status == DNS_FOUND, "a 1-second TTL expires");
+    dns_answer_free(a);
+    dns_destroy(res);
+
+    res = resolver(2000, 2);
+    dns_lookup(res, "dns-a.example.com", DNS_T_A, &a);
+    dns_answer_free(a);
+    dns_lookup(res, "dns-aaaa.example.com", DNS_T_AAAA, &a);
+    dns_answer_free(a);
+    dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a);
+    dns_answer_free(a);
+    dns_lookup(res, "dns-a.example.com", DNS_T_A, &a);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 0, "a full cache evicts the least recently used answer");
+    dns_answer_free(a);
+    dns_destroy(res);
+}
+
+static void test_failover(void)
+{
+    char *servers[2];
+    struct dns_resolver *res;
+    struct dns_answer *a;
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    char dead[64];
+    int fd;
+
+    /* A port nobody listens on: bind, note it, close. */
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *) &sin, sizeof(sin));
+    getsockname(fd, (struct sockaddr *) &sin, &len);
+    close(fd);
+    snprintf(dead, sizeof(dead), "127.0.0.1:%u", ntohs(sin.sin_port));
+    servers[0] = dead;
+    servers[1] = (char *) server;
+    res = dns_create(servers, 2, 2000, 1, 0);
+    is_int(dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a), DNS_FOUND,
+	   "a dead first server fails over to the second");
+    dns_answer_free(a);
+    dns_destroy(res);
+    servers[0] = "nonsense";
+    ok(dns_create(servers, 1, 1000, 1, 0) == NULL, "bad server refused");
+}
+
+static void *thread_main(void *arg)
+{
+    struct dns_resolver *res = arg;
+    struct dns_answer *a;
+    int i, good = 0;
+
+    for (i = 0; i < 200; i++) {
+	if (dns_lookup(res, i % 2 ? "dns-txt.example.com" : "dns-a.example.com",
+		       i % 2 ? DNS_T_TXT : DNS_T_A, &a) == DNS_FOUND)
+	    good++;
+	dns_answer_free(a);
+    }
+    return (void *) (long) good;
+}
+
+static void test_threads(void)
+{
+    struct dns_resolver *res = resolver(2000, 1000);
+    pthread_t t[8];
+    long total = 0;
+    void *ret;
+    int i;
+
+    for (i = 0; i < 8; i++)
+	pthread_create(&t[i], NULL, thread_main, res);
+    for (i = 0; i < 8; i++) {
+	pthread_join(t[i], &ret);
+	total += (long) ret;
+    }
+    is_int(total, 1600, "8 threads share one resolver and cache");
+    dns_destroy(res);
+}
+
+int main(void)
+{
+    struct dns_resolver *res;
+
+    log_init("dns_test");
+    if ((server = testdns_start()) == NULL) {
+	ok(0, "test DNS server starts");
+	return tap_done();
+    }
+    res = resolver(2000, 0);
+    test_types(res);
+    test_txt(res);
+    test_negative(res);
+    dns_destroy(res);
+    test_silent();
+    test_cache();
+    test_failover();
+    test_threads();
+    return tap_done();
+}

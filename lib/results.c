@@ -1,0 +1,105 @@
+/*++
+ * NAME
+ *	results 3
+ * SUMMARY
+ *	names of authentication results
+ * SYNOPSIS
+ *	#include "results.h"
+ *
+ *	const char *res_spf_name(code)
+ *	const char *res_dkim_name(code)
+ *	const char *res_dmarc_name(code)
+ *	const char *res_policy_name(code)
+ *	const char *res_disposition_name(code)
+ *	const char *res_reason_name(code)
+ *	const char *res_discovery_name(code)
+ *	int	res_spf_parse(name)
+ * DESCRIPTION
+ *	The *_name() functions return the standard lower-case name of a
+ *	code, as used in Authentication-Results, Received-SPF and reports;
+ *	an out-of-range code (from a damaged store record, say) gives "".
+ *	res_spf_parse() is the reverse for SPF results; -1 if unknown.
+ *--*/
+#include "compat.h"
+#include "results.h"
+#include "str.h"
+
+static const char *const res_spf[] = {
+    "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror",
+};
+static const char *const res_dkim[] = {
+    "none", "pass", "fail", "policy", "neutral", "temperror", "permerror",
+};
+static const char *const res_dmarc[] = {
+    "none", "pass", "fail", "temperror", "permerror",
+};
+static const char *const res_policy[] = {"", "none", "quarantine", "reject"};
+static const char *const res_disp[] = {"none", "pass", "quarantine", "reject"};
+static const char *const res_reason[] = {
+    "local_policy", "mailing_list", "other", "policy_test_mode", "trusted_forwarder",
+};
+static const char *const res_discovery[] = {"treewalk", "psl"};
+
+#define RES_NAME(table, code) \
+    ((code) >= 0 && (size_t) (code) < PD_NELEM(table) ? (table)[code] : "")
+
+/* res_spf_name - SPF result name */
+
+const char *res_spf_name(int code)
+{
+    return RES_NAME(res_spf, code);
+}
+
+/* res_dkim_name - DKIM result name */
+
+const char *res_dkim_name(int code)
+{
+    return RES_NAME(res_dkim, code);
+}
+
+/* res_dmarc_name - DMARC result name */
+
+const char *res_dmarc_name(int code)
+{
+    return RES_NAME(res_dmarc, code);
+}
+
+/* res_policy_name - p/sp/np value name, "" when unspecified */
+
+const char *res_policy_name(int code)
+{
+    return RES_NAME(res_policy, code);
+}
+
+/* res_disposition_name - report disposition name */
+
+const char *res_disposition_name(int code)
+{
+    return RES_NAME(res_disp, code);
+}
+
+/* res_reason_name - policy override reason name */
+
+const char *res_reason_name(int code)
+{
+    return RES_NAME(res_reason, code);
+}
+
+/* res_discovery_name - discovery method name */
+
+const char *res_discovery_name(int code)
+{
+    return RES_NAME(res_discovery, code);
+}
+
+/* res_spf_parse - SPF result code from its name */
+
+int res_spf_parse(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < PD_NELEM(res_spf); i++)
+	if (str_eq_ci(name, res_spf[i]))
+	    return (int) i;
+    return -1;
+}

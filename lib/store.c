@@ -1,0 +1,1078 @@
+/*++
+ * NAME
+ *	store 3
+ * SUMMARY
+ *	the LMDB store shared by the policy server, the filter and the reporter
+ * SYNOPSIS
+ *	#include "store.h"
+ *
+ *	struct store *store_open(dir, flags)
+ *	void	store_close(st)
+ *	const char *store_error(st)
+ *	const char *store_last_error()
+ *
+ *	int	store_spf_put(st, spf)
+ *	int	store_spf_get(st, queue_id, spf)
+ *	int	store_msg_put(st, msg)
+ *	int	store_msg_seen(st, queue_id)
+ *	int	store_msg_groups(st, cutoff, consume, ops, ctx)
+ *	int	store_txn_report_put(txn, report)
+ *	int	store_report_put(st, report)
+ *	int	store_report_get(st, id, report)
+ *	int	store_report_delete(st, id)
+ *	int	store_report_ids(st, ids, count)
+ *	void	store_report_release(report)
+ *	int	store_meta_get(st, name, value)
+ *	int	store_meta_put(st, name, value)
+ *	int	store_stat_scan(st, first_day, last_day, fn, ctx)
+ *	int	store_prune(st, before, removed)
+ * DESCRIPTION
+ *	One LMDB environment in one directory, written by many processes
+ *	at once (LMDB serializes writers) and by many threads of one
+ *	process.  Named databases:
+ * .IP spf
+ *	queue id -> the policy server's verdict for that transaction.
+ * .IP msg
+ *	policy domain, NUL, time (8 bytes, big-endian), queue id -> one
+ *	message as the filter judged it.  The order groups the records of
+ *	one policy domain and day together, the way reports need them.
+ * .IP qid
+ *	queue id -> msg key: one record per message, whatever the number
+ *	of pipe(8) deliveries.
+ * .IP report
+ *	report id -> a built report with its destinations' state.
+ * .IP stat
+ *	day (4 bytes, big-endian), domain -> daily counters.
+ * .IP meta
+ *	name -> 64-bit value (schema version, reporting state).
+ * .PP
+ *	Every function returns STORE_OK, STORE_NOTFOUND, STORE_DUP or
+ *	STORE_ERR; store_error() says what went wrong (store_last_error()
+ *	when store_open() itself failed).  When the map is full it grows,
+ *	doubling up to STORE_MAP_MAX; a map grown by another process is
+ *	picked up.  Files are created mode 0660 in a directory of mode
+ *	0770, so the three programs share them through one user or group.
+ *
+ *	store_msg_put() records a message unless its queue id is already
+ *	recorded (STORE_DUP), and counts it in the daily counters, in one
+ *	transaction.
+ *
+ *	store_msg_groups() walks the message records older than cutoff,
+ *	calling ops->record for each and ops->group_end at the end of
+ *	each (policy domain, UTC day) group.  With consume, the walk runs
+ *	in write transactions: the records of a group are deleted in the
+ *	same transaction in which group_end stores its reports with
+ *	store_txn_report_put(), so a crash loses nothing and counts
+ *	nothing twice.  Without consume it only reads, and group_end gets
+ *	a NULL transaction.
+ *
+ *	store_report_get() fills a report whose blob the caller releases
+ *	with store_report_release().  store_report_ids() returns a
+ *	malloc()ed array of malloc()ed ids: free each, then the array.
+ *--*/
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+#include "results.h"
+#include "store.h"
+#include "store_rec.h"
+#include "str.h"
+
+#define STORE_SCHEMA		1
+#define STORE_MAXREADERS	1024
+#define STORE_BATCH		20000	/* records per write transaction */
+#define STORE_MSG_KEY_MAX	(DNS_NAME_MAX + 1 + 8 + STORE_QID_MAX)
+
+struct store {
+    MDB_env *env;
+    MDB_dbi spf, msg, qid, report, stat, meta;
+    int rdonly;
+    pthread_rwlock_t resize;		/* txns shared, resizing exclusive */
+    char err[256];
+};
+
+struct store_txn {
+    struct store *st;
+    MDB_txn *txn;
+};
+
+static char store_open_err[256];
+
+/* What transaction bodies return besides 0 and LMDB/errno codes. */
+#define RC_NOTFOUND	(-40001)
+#define RC_DUP		(-40002)
+#define RC_FAILED	(-40003)		/* st->err says why */
+
+typedef int (*store_txn_fn) (struct store *, MDB_txn *, void *);
+
+/* store_fail - remember what went wrong */
+
+static int PD_PRINTF(2, 3) store_fail(struct store *st, const char *fmt,...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(st->err, sizeof(st->err), fmt, ap);
+    va_end(ap);
+    return STORE_ERR;
+}
+
+/* store_error - the last error of a store */
+
+const char *store_error(const struct store *st)
+{
+    return st ? st->err : store_open_err;
+}
+
+/* store_last_error - why store_open() failed */
+
+const char *store_last_error(void)
+{
+    return store_open_err;
+}
+
+ /*
+  * Opening.
+  */
+
+/* store_open_dbis - open (or create) the named databases */
+
+static int store_open_dbis(struct store *st)
+{
+    static const char *const names[] = {"spf", "msg", "qid", "report", "stat", "meta"};
+    MDB_dbi *dbis[] = {&st->spf, &st->msg, &st->qid, &st->report, &st->stat, &st->meta};
+    unsigned flags = st->rdonly ? 0 : MDB_CREATE;
+    MDB_txn *txn;
+    size_t i;
+    int rc;
+
+    if ((rc = mdb_txn_begin(st->env, NULL, st->rdonly ? MDB_RDONLY : 0, &txn)) != 0)
+	return rc;
+    for (i = 0; i < PD_NELEM(names); i++) {
+	if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
+	    mdb_txn_abort(txn);
+	    return rc;
+	}
+    }
+    return mdb_txn_commit(txn);
+}
+
+/* store_check_schema - refuse a store written by a newer version */
+
+static int store_check_schema(struct store *st)
+{
+    uint64_t schema;
+    int rc = store_meta_get(st, "schema", &schema);
+
+    if (rc == STORE_NOTFOUND)
+	return st->rdonly ? STORE_OK : store_meta_put(st, "schema", STORE_SCHEMA);
+    if (rc != STORE_OK)
+	return rc;
+    if (schema > STORE_SCHEMA)
+	return store_fail(st, "store schema %llu is newer than ours (%d)",
+			  (unsigned long long) schema, STORE_SCHEMA);
+    return STORE_OK;
+}
+
+/* store_open - open the environment in a directory */
+
+struct store *store_open(const char *dir, int flags)
+{
+    struct store *st;
+    int rc, dead;
+
+    if ((st = calloc(1, sizeof(*st))) == NULL) {
+	snprintf(store_open_err, sizeof(store_open_err), "out of memory");
+	return NULL;
+    }
+    st->rdonly = (flags & STORE_RDONLY) != 0;
+    pthread_rwlock_init(&st->resize, NULL);
+    if ((flags & STORE_CREATE) && mkdir(dir, 0770) < 0 && errno != EEXIST) {
+	snprintf(store_open_err, sizeof(store_open_err), "mkdir %s: %s", dir, strerror(errno));
+	goto fail;
+    }
+    if ((rc = mdb_env_create(&st->env)) != 0
+	|| (rc = mdb_env_set_maxdbs(st->env, 8)) != 0
+	|| (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0
+	|| (rc = mdb_env_set_mapsize(st->env, STORE_MAP_INITIAL)) != 0
+	|| (rc = mdb_env_open(st->env, dir, MDB_NOTLS | MDB_NOMETASYNC
+			      | (st->rdonly ? MDB_RDONLY : 0), 0660)) != 0) {
+	snprintf(store_open_err, sizeof(store_open_err), "open %s: %s", dir, mdb_strerror(rc));
+	goto fail;
+    }
+    mdb_reader_check(st->env, &dead);		/* slots of crashed processes */
+    if ((rc = store_open_dbis(st)) != 0) {
+	snprintf(store_open_err, sizeof(store_open_err), "open %s: %s", dir,
+		 rc == MDB_NOTFOUND ? "not initialized" : mdb_strerror(rc));
+	goto fail;
+    }
+    if (store_check_schema(st) != STORE_OK) {
+	snprintf(store_open_err, sizeof(store_open_err), "%.100s: %.140s", dir, st->err);
+	goto fail;
+    }
+    return st;
+
+fail:
+    store_close(st);
+    return NULL;
+}
+
+/* store_close - close the environment */
+
+void store_close(struct store *st)
+{
+    if (st == NULL)
+	return;
+    if (st->env)
+	mdb_env_close(st->env);
+    pthread_rwlock_destroy(&st->resize);
+    free(st);
+}
+
+ /*
+  * Transactions.
+  */
+
+/* store_grow - double the map after MDB_MAP_FULL */
+
+static int store_grow(struct store *st)
+{
+    MDB_envinfo info;
+    size_t size;
+    int rc;
+
+    pthread_rwlock_wrlock(&st->resize);
+    mdb_env_info(st->env, &info);
+    size = info.me_mapsize * 2;
+    if (size > STORE_MAP_MAX) {
+	pthread_rwlock_unlock(&st->resize);
+	return MDB_MAP_FULL;
+    }
+    rc = mdb_env_set_mapsize(st->env, size);
+    pthread_rwlock_unlock(&st->resize);
+    if (rc == 0)
+	log_info("store: map grown to %zu MB", size >> 20);
+    return rc;
+}
+
+/* store_adopt_size - take the size another process grew the map to */
+
+static void store_adopt_size(struct store *st)
+{
+    pthread_rwlock_wrlock(&st->resize);
+    mdb_env_set_mapsize(st->env, 0);
+    pthread_rwlock_unlock(&st->resize);
+}
+
+/* store_txn_run - run fn in a transaction, growing the map as needed */
+
+static int store_txn_run(struct store *st, int write, store_txn_fn fn, void *ctx)
+{
+    MDB_txn *txn;
+    int rc, tries;
+
+    if (write && st->rdonly)
+	return store_fail(st, "store opened read-only");
+    for (tries = 0; tries < 40; tries++) {
+	pthread_rwlock_rdlock(&st->resize);
+	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+	if (rc == 0) {
+	    rc = fn(st, txn, ctx);
+	    if (rc == 0 && write)
+		rc = mdb_txn_commit(txn);
+	    else
+		mdb_txn_abort(txn);
+	}
+	pthread_rwlock_unlock(&st->resize);
+	if (rc == MDB_MAP_RESIZED) {
+	    store_adopt_size(st);
+	    continue;
+	}
+	if (rc == MDB_MAP_FULL && (rc = store_grow(st)) == 0)
+	    continue;
+	break;
+    }
+    switch (rc) {
+    case 0:
+	return STORE_OK;
+    case RC_NOTFOUND:
+	return STORE_NOTFOUND;
+    case RC_DUP:
+	return STORE_DUP;
+    case RC_FAILED:
+	return STORE_ERR;
+    default:
+	return store_fail(st, "%s", mdb_strerror(rc));
+    }
+}
+
+/* store_put - put a key, mapping LMDB codes */
+
+static int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
+		             size_t vlen)
+{
+    MDB_val key = {klen, (void *) k}, val = {vlen, (void *) v};
+
+    return mdb_put(txn, dbi, &key, &val, 0);
+}
+
+/* store_get - get a key: 0, RC_NOTFOUND or an LMDB code */
+
+static int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *val)
+{
+    MDB_val key = {klen, (void *) k};
+    int rc = mdb_get(txn, dbi, &key, val);
+
+    return rc == MDB_NOTFOUND ? RC_NOTFOUND : rc;
+}
+
+/* store_del - delete a key; absent is fine */
+
+static int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
+{
+    MDB_val key = {klen, (void *) k};
+    int rc = mdb_del(txn, dbi, &key, NULL);
+
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+ /*
+  * Keys and counters.
+  */
+
+/* store_be64 - write a big-endian 64-bit number */
+
+static void store_be64(unsigned char *p, uint64_t v)
+{
+    int i;
+
+    for (i = 7; i >= 0; i--, v >>= 8)
+	p[i] = (unsigned char) v;
+}
+
+/* store_get_be64 - read a big-endian 64-bit number */
+
+static uint64_t store_get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+	v = v << 8 | p[i];
+    return v;
+}
+
+/* store_msg_key - domain NUL time qid */
+
+static size_t store_msg_key(unsigned char *key, const char *domain, uint64_t time,
+			            const char *qid)
+{
+    size_t dlen = strlen(domain), qlen = strlen(qid);
+
+    memcpy(key, domain, dlen);
+    key[dlen] = 0;
+    store_be64(key + dlen + 1, time);
+    memcpy(key + dlen + 9, qid, qlen);
+    return dlen + 9 + qlen;
+}
+
+/* store_msg_key_parse - domain and time out of a msg key */
+
+static int store_msg_key_parse(const MDB_val *key, char *domain, size_t size, uint64_t *time)
+{
+    const unsigned char *k = key->mv_data;
+    const unsigned char *nul = memchr(k, 0, key->mv_size);
+    size_t dlen;
+
+    if (nul == NULL || (size_t) (k + key->mv_size - nul) < 9)
+	return -1;
+    dlen = (size_t) (nul - k);
+    if (str_ncopy(domain, size, (const char *) k, dlen) < 0)
+	return -1;
+    *time = store_get_be64(nul + 1);
+    return 0;
+}
+
+/* store_stat_add - add to one daily counter */
+
+static int store_stat_add(struct store *st, MDB_txn *txn, uint64_t time, const char *domain,
+			          const int *which, size_t n)
+{
+    unsigned char key[4 + DNS_NAME_MAX + 1], val[8 * STORE_STAT_COUNT];
+    uint32_t day = (uint32_t) (time / 86400);
+    size_t dlen = strlen(domain), i;
+    MDB_val old;
+    int rc;
+
+    if (dlen > DNS_NAME_MAX)
+	dlen = DNS_NAME_MAX;
+    key[0] = (unsigned char) (day >> 24);
+    key[1] = (unsigned char) (day >> 16);
+    key[2] = (unsigned char) (day >> 8);
+    key[3] = (unsigned char) day;
+    memcpy(key + 4, domain, dlen);
+    memset(val, 0, sizeof(val));
+    rc = store_get(txn, st->stat, key, 4 + dlen, &old);
+    if (rc == 0)
+	memcpy(val, old.mv_data, old.mv_size < sizeof(val) ? old.mv_size : sizeof(val));
+    else if (rc != RC_NOTFOUND)
+	return rc;
+    for (i = 0; i < n; i++) {
+	unsigned char *p = val + 8 * which[i];
+
+	store_be64(p, store_get_be64(p) + 1);
+    }
+    return store_put(txn, st->stat, key, 4 + dlen, val, sizeof(val));
+}
+
+ /*
+  * SPF verdicts.
+  */
+
+/* store_spf_put_txn - record a verdict, count it */
+
+static int store_spf_put_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    const struct store_spf *spf = ctx;
+    struct buf rec = BUF_INIT(STORE_RECORD_MAX);
+    int which, rc = 0;
+
+    if (spf->queue_id[0]) {
+	if (store_rec_spf_encode(&rec, spf) < 0) {
+	    buf_free(&rec);
+	    return store_fail(st, "SPF record too large"), RC_FAILED;
+	}
+	rc = store_put(txn, st->spf, spf->queue_id, strlen(spf->queue_id), buf_str(&rec),
+		       buf_len(&rec));
+	buf_free(&rec);
+    }
+    which = spf->action == STORE_ACT_REJECT ? STORE_STAT_SPF_REJECT
+	: spf->action == STORE_ACT_DEFER ? STORE_STAT_SPF_DEFER : STORE_STAT_SPF_ACCEPT;
+    return rc ? rc : store_stat_add(st, txn, spf->time, spf->domain, &which, 1);
+}
+
+/* store_spf_put - record what the policy server decided */
+
+int store_spf_put(struct store *st, const struct store_spf *spf)
+{
+    return store_txn_run(st, 1, store_spf_put_txn, (void *) spf);
+}
+
+struct store_spf_get_ctx {
+    const char *qid;
+    struct store_spf *out;
+};
+
+/* store_spf_get_txn - look a verdict up */
+
+static int store_spf_get_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_spf_get_ctx *g = ctx;
+    MDB_val val;
+    int rc = store_get(txn, st->spf, g->qid, strlen(g->qid), &val);
+
+    if (rc)
+	return rc;
+    if (store_rec_spf_decode(val.mv_data, val.mv_size, g->out) < 0)
+	return store_fail(st, "damaged SPF record for %s", g->qid), RC_FAILED;
+    return 0;
+}
+
+/* store_spf_get - the policy server's verdict for a queue id */
+
+int store_spf_get(struct store *st, const char *queue_id, struct store_spf *spf)
+{
+    struct store_spf_get_ctx g = {queue_id, spf};
+
+    if (*queue_id == 0 || strlen(queue_id) > STORE_QID_MAX)
+	return STORE_NOTFOUND;
+    return store_txn_run(st, 0, store_spf_get_txn, &g);
+}
+
+ /*
+  * Message records.
+  */
+
+/* store_msg_put_txn - record a message once, count it */
+
+static int store_msg_put_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    const struct store_msg *m = ctx;
+    unsigned char key[STORE_MSG_KEY_MAX];
+    struct buf rec = BUF_INIT(STORE_RECORD_MAX);
+    const char *dom = m->policy.domain[0] ? m->policy.domain : m->header_from;
+    int which[3], n = 0, rc;
+    size_t klen;
+    MDB_val val;
+
+    if ((rc = store_get(txn, st->qid, m->queue_id, strlen(m->queue_id), &val)) == 0)
+	return RC_DUP;
+    if (rc != RC_NOTFOUND)
+	return rc;
+    if (store_rec_msg_encode(&rec, m) < 0) {
+	buf_free(&rec);
+	return store_fail(st, "message record too large"), RC_FAILED;
+    }
+    klen = store_msg_key(key, m->policy.domain, m->time, m->queue_id);
+    rc = store_put(txn, st->msg, key, klen, buf_str(&rec), buf_len(&rec));
+    buf_free(&rec);
+    if (rc == 0 && m->queue_id[0])
+	rc = store_put(txn, st->qid, m->queue_id, strlen(m->queue_id), key, klen);
+    if (rc)
+	return rc;
+    which[n++] = STORE_STAT_MSGS;
+    which[n++] = m->dmarc_result == RES_DMARC_PASS ? STORE_STAT_DMARC_PASS
+	: m->dmarc_result == RES_DMARC_FAIL ? STORE_STAT_DMARC_FAIL : STORE_STAT_DMARC_NONE;
+    which[n++] = m->disposition == RES_DISP_REJECT ? STORE_STAT_DISP_REJECT
+	: m->disposition == RES_DISP_QUARANTINE ? STORE_STAT_DISP_QUARANTINE
+	: STORE_STAT_DISP_NONE;
+    return store_stat_add(st, txn, m->time, dom, which, (size_t) n);
+}
+
+/* store_msg_put - record one message, unless its queue id is known */
+
+int store_msg_put(struct store *st, const struct store_msg *msg)
+{
+    if (strlen(msg->queue_id) > STORE_QID_MAX || strlen(msg->policy.domain) > DNS_NAME_MAX)
+	return store_fail(st, "queue id or domain too long");
+    return store_txn_run(st, 1, store_msg_put_txn, (void *) msg);
+}
+
+/* store_msg_seen_txn - is the queue id recorded */
+
+static int store_msg_seen_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    MDB_val val;
+
+    return store_get(txn, st->qid, ctx, strlen(ctx), &val);
+}
+
+/* store_msg_seen - STORE_OK if a message with this queue id is recorded */
+
+int store_msg_seen(struct store *st, const char *queue_id)
+{
+    if (*queue_id == 0 || strlen(queue_id) > STORE_QID_MAX)
+	return STORE_NOTFOUND;
+    return store_txn_run(st, 0, store_msg_seen_txn, (void *) queue_id);
+}
+
+ /*
+  * Walking message records by (policy domain, day).
+  */
+
+struct store_walk {
+    const struct store_group_ops *ops;
+    void *ctx;
+    uint64_t cutoff;
+    int consume;
+    unsigned char resume[STORE_MSG_KEY_MAX];
+    size_t resume_len;			/* 0: from the start */
+    int done;
+    int in_group;
+    char domain[DNS_NAME_MAX + 1];
+    uint32_t day;
+    struct store_msg *msg;		/* decoding space, reused */
+};
+
+/* store_walk_end_group - close the current group */
+
+static int store_walk_end_group(struct store_walk *w, struct store_txn *t)
+{
+    if (!w->in_group)
+	return 0;
+    w->in_group = 0;
+    if (w->ops->group_end(w->ctx, w->consume ? t : NULL, w->domain, w->day) < 0)
+	return store_fail(t->st, "report building failed for %s", w->domain), RC_FAILED;
+    return 0;
+}
+
+/* store_walk_record - hand one record over, delete it when consuming */
+
+static int store_walk_record(struct store *st, MDB_txn *txn, MDB_cursor *cur,
+			             struct store_walk *w, MDB_val *key, MDB_val *val)
+{
+    int rc;
+
+    if (store_rec_msg_decode(val->mv_data, val->mv_size, w->msg) < 0) {
+	log_warn("store: skipping a damaged message record of %s", w->domain);
+    } else if (w->ops->record(w->ctx, w->msg) < 0) {
+	return store_fail(st, "report building failed for %s", w->domain), RC_FAILED;
+    } else if (w->consume && w->msg->queue_id[0]
+	       && (rc = store_del(txn, st->qid, w->msg->queue_id, strlen(w->msg->queue_id))) != 0) {
+	return rc;
+    }
+    (void) key;
+    return w->consume ? mdb_cursor_del(cur, 0) : 0;
+}
+
+/* store_walk_txn - one batch of the walk */
+
+static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_walk *w = ctx;
+    struct store_txn t = {st, txn};
+    MDB_cursor *cur;
+    MDB_val key = {w->resume_len, w->resume}, val;
+    char domain[DNS_NAME_MAX + 1];
+    uint64_t time;
+    size_t count = 0;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
+	return rc;
+    rc = mdb_cursor_get(cur, &key, &val, w->resume_len ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0) {
+	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) < 0) {
+	    rc = w->consume ? mdb_cursor_del(cur, 0) : 0;	/* junk key */
+	} else if (time >= w->cutoff) {
+	    /* The rest of this domain is too recent: on to the next one. */
+	    size_t dlen = strlen(domain);
+
+	    if ((rc = store_walk_end_group(w, &t)) != 0)
+		break;
+	    memcpy(w->resume, domain, dlen);
+	    w->resume[dlen] = 1;
+	    key.mv_data = w->resume;
+	    key.mv_size = dlen + 1;
+	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	    continue;
+	} else {
+	    uint32_t day = (uint32_t) (time / 86400);
+
+	    if (w->in_group && (day != w->day || strcmp(domain, w->domain) != 0)) {
+		if ((rc = store_walk_end_group(w, &t)) != 0)
+		    break;
+		if (count >= STORE_BATCH && w->consume) {
+		    memcpy(w->resume, key.mv_data, key.mv_size);
+		    w->resume_len = key.mv_size;
+		    mdb_cursor_close(cur);
+		    return 0;			/* commit; the next batch goes on */
+		}
+	    }
+	    if (!w->in_group) {
+		w->in_group = 1;
+		w->day = day;
+		memcpy(w->domain, domain, sizeof(domain));
+	    }
+	    if ((rc = store_walk_record(st, txn, cur, w, &key, &val)) != 0)
+		break;
+	    count++;
+	}
+	if (rc == 0)
+	    rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+	return rc;
+    if ((rc = store_walk_end_group(w, &t)) != 0)
+	return rc;
+    w->done = 1;
+    return 0;
+}
+
+/* store_msg_groups - walk (and consume) records older than cutoff */
+
+int store_msg_groups(struct store *st, uint64_t cutoff, int consume,
+		             const struct store_group_ops *ops, void *ctx)
+{
+    struct store_walk *w;
+    int rc = STORE_OK;
+
+    if ((w = calloc(1, sizeof(*w))) == NULL || (w->msg = malloc(sizeof(*w->msg))) == NULL) {
+	free(w);
+	return store_fail(st, "out of memory");
+    }
+    w->ops = ops;
+    w->ctx = ctx;
+    w->cutoff = cutoff;
+    w->consume = consume;
+    while (!w->done && rc == STORE_OK) {
+	w->in_group = 0;
+	rc = store_txn_run(st, consume, store_walk_txn, w);
+    }
+    free(w->msg);
+    free(w);
+    return rc;
+}
+
+ /*
+  * Reports.
+  */
+
+/* store_report_put_txn - store one report */
+
+static int store_report_put_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    const struct store_report *rp = ctx;
+    struct buf rec = BUF_INIT(STORE_REPORT_MAX + STORE_RECORD_MAX);
+    int rc;
+
+    if (store_rec_report_encode(&rec, rp) < 0) {
+	buf_free(&rec);
+	return store_fail(st, "report %s too large", rp->id), RC_FAILED;
+    }
+    rc = store_put(txn, st->report, rp->id, strlen(rp->id), buf_str(&rec), buf_len(&rec));
+    buf_free(&rec);
+    return rc;
+}
+
+/* store_txn_report_put - store a report inside a walk's transaction */
+
+int store_txn_report_put(struct store_txn *t, const struct store_report *rp)
+{
+    return store_report_put_txn(t->st, t->txn, (void *) rp) == 0 ? STORE_OK : STORE_ERR;
+}
+
+/* store_report_put - store (or update) a report */
+
+int store_report_put(struct store *st, const struct store_report *rp)
+{
+    return store_txn_run(st, 1, store_report_put_txn, (void *) rp);
+}
+
+struct store_report_get_ctx {
+    const char *id;
+    struct store_report *out;
+};
+
+/* store_report_get_txn - read one report */
+
+static int store_report_get_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_report_get_ctx *g = ctx;
+    MDB_val val;
+    int rc = store_get(txn, st->report, g->id, strlen(g->id), &val);
+
+    if (rc)
+	return rc;
+    if (store_rec_report_decode(val.mv_data, val.mv_size, g->out) < 0)
+	return store_fail(st, "damaged report record %s", g->id), RC_FAILED;
+    return 0;
+}
+
+/* store_report_get - one report by id */
+
+int store_report_get(struct store *st, const char *id, struct store_report *rp)
+{
+    struct store_report_get_ctx g = {id, rp};
+
+    return store_txn_run(st, 0, store_report_get_txn, &g);
+}
+
+/* store_report_delete_txn - forget one report */
+
+static int store_report_delete_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    return store_del(txn, st->report, ctx, strlen(ctx));
+}
+
+/* store_report_delete - forget a report (all its destinations are done) */
+
+int store_report_delete(struct store *st, const char *id)
+{
+    return store_txn_run(st, 1, store_report_delete_txn, (void *) id);
+}
+
+struct store_ids {
+    char **v;
+    size_t n, cap;
+};
+
+/* store_report_ids_txn - collect every report id */
+
+static int store_report_ids_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_ids *ids = ctx;
+    MDB_cursor *cur;
+    MDB_val key, val;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->report, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	if (ids->n == ids->cap) {
+	    size_t cap = ids->cap ? ids->cap * 2 : 64;
+	    char **v = realloc(ids->v, cap * sizeof(*v));
+
+	    if (v == NULL)
+		break;
+	    ids->v = v;
+	    ids->cap = cap;
+	}
+	if ((ids->v[ids->n] = str_ndup(key.mv_data, key.mv_size)) == NULL)
+	    break;
+	ids->n++;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc ? rc : ENOMEM;
+}
+
+/* store_report_ids - every stored report id */
+
+int store_report_ids(struct store *st, char ***idsp, size_t *countp)
+{
+    struct store_ids ids = {NULL, 0, 0};
+    int rc = store_txn_run(st, 0, store_report_ids_txn, &ids);
+
+    if (rc != STORE_OK) {
+	str_split_free(ids.v, ids.n);
+	ids.v = NULL;
+	ids.n = 0;
+    }
+    *idsp = ids.v;
+    *countp = ids.n;
+    return rc;
+}
+
+/* store_report_release - free what store_report_get() allocated */
+
+void store_report_release(struct store_report *rp)
+{
+    if (rp == NULL)
+	return;
+    free(rp->blob);
+    rp->blob = NULL;
+    rp->len = 0;
+}
+
+ /*
+  * Meta values.
+  */
+
+struct store_meta_ctx {
+    const char *name;
+    uint64_t value;
+};
+
+/* store_meta_get_txn - read one value */
+
+static int store_meta_get_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_meta_ctx *m = ctx;
+    MDB_val val;
+    int rc = store_get(txn, st->meta, m->name, strlen(m->name), &val);
+
+    if (rc)
+	return rc;
+    if (val.mv_size != 8)
+	return store_fail(st, "damaged meta value %s", m->name), RC_FAILED;
+    m->value = store_get_be64(val.mv_data);
+    return 0;
+}
+
+/* store_meta_get - a named value */
+
+int store_meta_get(struct store *st, const char *name, uint64_t *value)
+{
+    struct store_meta_ctx m = {name, 0};
+    int rc = store_txn_run(st, 0, store_meta_get_txn, &m);
+
+    *value = m.value;
+    return rc;
+}
+
+/* store_meta_put_txn - write one value */
+
+static int store_meta_put_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_meta_ctx *m = ctx;
+    unsigned char v[8];
+
+    store_be64(v, m->value);
+    return store_put(txn, st->meta, m->name, strlen(m->name), v, 8);
+}
+
+/* store_meta_put - set a named value */
+
+int store_meta_put(struct store *st, const char *name, uint64_t value)
+{
+    struct store_meta_ctx m = {name, value};
+
+    return store_txn_run(st, 1, store_meta_put_txn, &m);
+}
+
+ /*
+  * Daily counters.
+  */
+
+struct store_stat_ctx {
+    uint32_t first, last;
+    store_stat_fn fn;
+    void *ctx;
+};
+
+/* store_stat_scan_txn - hand every counter row in range to fn */
+
+static int store_stat_scan_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_stat_ctx *s = ctx;
+    struct store_stat row;
+    unsigned char start[4];
+    MDB_cursor *cur;
+    MDB_val key = {4, start}, val;
+    const unsigned char *k;
+    size_t i;
+    int rc;
+
+    start[0] = (unsigned char) (s->first >> 24);
+    start[1] = (unsigned char) (s->first >> 16);
+    start[2] = (unsigned char) (s->first >> 8);
+    start[3] = (unsigned char) s->first;
+    if ((rc = mdb_cursor_open(txn, st->stat, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	k = key.mv_data;
+	if (key.mv_size < 4)
+	    continue;
+	row.day = (uint32_t) k[0] << 24 | (uint32_t) k[1] << 16 | (uint32_t) k[2] << 8 | k[3];
+	if (row.day > s->last)
+	    break;
+	if (str_ncopy(row.domain, sizeof(row.domain), (const char *) k + 4, key.mv_size - 4) < 0)
+	    continue;
+	for (i = 0; i < STORE_STAT_COUNT; i++)
+	    row.n[i] = 8 * (i + 1) <= val.mv_size
+		? store_get_be64((const unsigned char *) val.mv_data + 8 * i) : 0;
+	if (s->fn(&row, s->ctx) < 0)
+	    break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* store_stat_scan - daily counters for days first..last */
+
+int store_stat_scan(struct store *st, uint32_t first, uint32_t last, store_stat_fn fn,
+		            void *ctx)
+{
+    struct store_stat_ctx s = {first, last, fn, ctx};
+
+    return store_txn_run(st, 0, store_stat_scan_txn, &s);
+}
+
+ /*
+  * Pruning.
+  */
+
+struct store_prune_ctx {
+    uint64_t before;
+    uint64_t removed;
+    int done;
+};
+
+/* store_prune_spf - verdicts older than before */
+
+static int store_prune_spf(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
+{
+    struct store_spf spf;
+    MDB_cursor *cur;
+    MDB_val key, val;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->spf, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	if (store_rec_spf_decode(val.mv_data, val.mv_size, &spf) < 0 || spf.time < p->before) {
+	    if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		break;
+	    p->removed++;
+	}
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* store_prune_msg - message records (and their index) older than before */
+
+static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
+{
+    char domain[DNS_NAME_MAX + 1];
+    MDB_cursor *cur;
+    MDB_val key, val;
+    uint64_t time;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	const unsigned char *k = key.mv_data;
+	size_t dlen;
+
+	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) == 0 && time >= p->before)
+	    continue;
+	dlen = strlen(domain);
+	if (key.mv_size > dlen + 9
+	    && (rc = store_del(txn, st->qid, k + dlen + 9, key.mv_size - dlen - 9)) != 0)
+	    break;
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+	    break;
+	p->removed++;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* store_prune_stat - counter rows of days before */
+
+static int store_prune_stat(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
+{
+    uint32_t before_day = (uint32_t) (p->before / 86400), day;
+    MDB_cursor *cur;
+    MDB_val key, val;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->stat, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	const unsigned char *k = key.mv_data;
+
+	day = key.mv_size < 4 ? 0
+	    : (uint32_t) k[0] << 24 | (uint32_t) k[1] << 16 | (uint32_t) k[2] << 8 | k[3];
+	if (day >= before_day)
+	    break;
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+	    break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* store_prune_txn - everything older than before */
+
+static int store_prune_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_prune_ctx *p = ctx;
+    int rc;
+
+    p->removed = 0;
+    if ((rc = store_prune_spf(st, txn, p)) != 0
+	|| (rc = store_prune_msg(st, txn, p)) != 0
+	|| (rc = store_prune_stat(st, txn, p)) != 0)
+	return rc;
+    return 0;
+}
+
+/* store_prune - drop verdicts, records and counters older than before */
+
+int store_prune(struct store *st, uint64_t before, uint64_t *removed)
+{
+    struct store_prune_ctx p = {before, 0, 0};
+    int rc = store_txn_run(st, 1, store_prune_txn, &p);
+
+    if (removed)
+	*removed = p.removed;
+    return rc;
+}

@@ -1,0 +1,642 @@
+/*++
+ * NAME
+ *	store_rec 3
+ * SUMMARY
+ *	versioned encoding of store records
+ * SYNOPSIS
+ *	#include "store_rec.h"
+ *
+ *	int	store_rec_spf_encode(out, spf)
+ *	int	store_rec_spf_decode(data, len, spf)
+ *	int	store_rec_msg_encode(out, msg)
+ *	int	store_rec_msg_decode(data, len, msg)
+ *	int	store_rec_report_encode(out, report)
+ *	int	store_rec_report_decode(data, len, report)
+ * DESCRIPTION
+ *	A record is a version byte followed by fields: a one-byte tag, a
+ *	two-byte big-endian length and the bytes.  Lists repeat a tag;
+ *	structured fields nest the same encoding.  A reader skips tags it
+ *	does not know, so newer writers stay readable by older readers of
+ *	the same version; a record of a newer version is refused.
+ *
+ *	The encoders append to out and return 0, or -1 when out reached its
+ *	maximum.  The decoders return 0, or -1 for a damaged record or one
+ *	of an unknown version; they never read past len and every string
+ *	they fill is NUL-terminated and within its field.
+ *	store_rec_report_decode() malloc()s the blob; the caller releases
+ *	it with store_report_release().
+ *--*/
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results.h"
+#include "store_rec.h"
+#include "str.h"
+
+struct rec_iter {
+    const unsigned char *p, *end;
+};
+
+/* Tags of a message record. */
+enum {
+    M_TIME = 1, M_QID, M_IP, M_ENV_FROM, M_ENV_TO, M_HEADER_FROM, M_SPF_DOMAIN,
+    M_SPF_SCOPE, M_SPF_RESULT, M_DKIM, M_DMARC, M_DKIM_ALIGNED, M_SPF_ALIGNED,
+    M_DISPOSITION, M_REASON, M_POLICY,
+};
+enum { D_DOMAIN = 1, D_SELECTOR, D_RESULT };
+enum { R_TYPE = 1, R_COMMENT };
+enum {
+    P_DOMAIN = 1, P_P, P_SP, P_NP, P_ADKIM, P_ASPF, P_TESTING, P_PSD, P_FO, P_DISCOVERY, P_RUA,
+};
+
+/* Tags of an SPF record. */
+enum {
+    S_TIME = 1, S_QID, S_CLIENT, S_HELO, S_MAIL_FROM, S_DOMAIN, S_HELO_RESULT,
+    S_MFROM_RESULT, S_ACTION,
+};
+
+/* Tags of a report record. */
+enum {
+    T_ID = 1, T_DOMAIN, T_BEGIN, T_END, T_CREATED, T_RECORDS, T_DEST, T_BLOB,
+};
+enum { X_ADDR = 1, X_STATE, X_ATTEMPTS, X_NEXT_TRY, X_ERROR };
+
+ /*
+  * Writing.
+  */
+
+/* rec_field - tag, length, bytes */
+
+static void rec_field(struct buf *b, int tag, const void *data, size_t len)
+{
+    unsigned char head[3];
+
+    if (len > 0xffff) {
+	b->err = b->err ? b->err : E2BIG;
+	return;
+    }
+    head[0] = (unsigned char) tag;
+    head[1] = (unsigned char) (len >> 8);
+    head[2] = (unsigned char) len;
+    buf_add(b, head, 3);
+    buf_add(b, data, len);
+}
+
+/* rec_str - a string field, omitted when empty */
+
+static void rec_str(struct buf *b, int tag, const char *s)
+{
+    if (*s)
+	rec_field(b, tag, s, strlen(s));
+}
+
+/* rec_u64 - an integer field, eight bytes big-endian */
+
+static void rec_u64(struct buf *b, int tag, uint64_t v)
+{
+    unsigned char d[8];
+    int i;
+
+    for (i = 7; i >= 0; i--, v >>= 8)
+	d[i] = (unsigned char) v;
+    rec_field(b, tag, d, 8);
+}
+
+/* rec_nest_begin - start a nested field, return where its length goes */
+
+static size_t rec_nest_begin(struct buf *b, int tag)
+{
+    unsigned char head[3] = {(unsigned char) tag, 0, 0};
+
+    buf_add(b, head, 3);
+    return buf_len(b);
+}
+
+/* rec_nest_end - fill in a nested field's length */
+
+static void rec_nest_end(struct buf *b, size_t start)
+{
+    size_t len = buf_len(b) - start;
+
+    if (buf_error(b))
+	return;
+    if (len > 0xffff) {
+	b->err = E2BIG;
+	return;
+    }
+    b->data[start - 2] = (char) (len >> 8);
+    b->data[start - 1] = (char) len;
+}
+
+ /*
+  * Reading.
+  */
+
+/* rec_begin - check the version byte, set up an iterator */
+
+static int rec_begin(struct rec_iter *it, const unsigned char *data, size_t len)
+{
+    if (len < 1 || data[0] != STORE_REC_VERSION)
+	return -1;
+    it->p = data + 1;
+    it->end = data + len;
+    return 0;
+}
+
+/* rec_next - next field: 1, 0 at the end, -1 when damaged */
+
+static int rec_next(struct rec_iter *it, int *tag, const unsigned char **data, size_t *len)
+{
+    size_t left = (size_t) (it->end - it->p);
+
+    if (left == 0)
+	return 0;
+    if (left < 3)
+	return -1;
+    *tag = it->p[0];
+    *len = (size_t) it->p[1] << 8 | it->p[2];
+    if (*len > left - 3)
+	return -1;
+    *data = it->p + 3;
+    it->p += 3 + *len;
+    return 1;
+}
+
+/* rec_get_str - copy a string field into its buffer */
+
+static int rec_get_str(const unsigned char *data, size_t len, char *dst, size_t size)
+{
+    if (memchr(data, 0, len) != NULL)
+	return -1;
+    return str_ncopy(dst, size, (const char *) data, len);
+}
+
+/* rec_get_u64 - an eight-byte integer */
+
+static int rec_get_u64(const unsigned char *data, size_t len, uint64_t *v)
+{
+    size_t i;
+
+    if (len != 8)
+	return -1;
+    for (*v = 0, i = 0; i < 8; i++)
+	*v = *v << 8 | data[i];
+    return 0;
+}
+
+/* rec_get_int - a small integer field */
+
+static int rec_get_int(const unsigned char *data, size_t len, int *out)
+{
+    uint64_t v;
+
+    if (rec_get_u64(data, len, &v) < 0 || v > 0x7fffffff)
+	return -1;
+    *out = (int) v;
+    return 0;
+}
+
+/* rec_get_char - a one-letter field kept as an integer */
+
+static int rec_get_char(const unsigned char *data, size_t len, char *out)
+{
+    int v;
+
+    if (rec_get_int(data, len, &v) < 0 || v < 0 || v > 127)
+	return -1;
+    *out = (char) v;
+    return 0;
+}
+
+ /*
+  * SPF verdicts.
+  */
+
+/* store_rec_spf_encode - policy server verdict */
+
+int store_rec_spf_encode(struct buf *b, const struct store_spf *s)
+{
+    buf_addch(b, STORE_REC_VERSION);
+    rec_u64(b, S_TIME, s->time);
+    rec_str(b, S_QID, s->queue_id);
+    rec_str(b, S_CLIENT, s->client_addr);
+    rec_str(b, S_HELO, s->helo);
+    rec_str(b, S_MAIL_FROM, s->mail_from);
+    rec_str(b, S_DOMAIN, s->domain);
+    rec_u64(b, S_HELO_RESULT, (uint64_t) s->helo_result);
+    rec_u64(b, S_MFROM_RESULT, (uint64_t) s->mfrom_result);
+    rec_u64(b, S_ACTION, (uint64_t) s->action);
+    return buf_error(b) ? -1 : 0;
+}
+
+/* store_rec_spf_decode - policy server verdict */
+
+int store_rec_spf_decode(const unsigned char *data, size_t len, struct store_spf *s)
+{
+    struct rec_iter it;
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    s->time = 0;
+    s->queue_id[0] = s->client_addr[0] = s->helo[0] = s->mail_from[0] = s->domain[0] = 0;
+    s->helo_result = s->mfrom_result = RES_SPF_NONE;
+    s->action = STORE_ACT_ACCEPT;
+    if (rec_begin(&it, data, len) < 0)
+	return -1;
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
+	switch (tag) {
+	case S_TIME:
+	    bad |= rec_get_u64(d, n, &s->time);
+	    break;
+	case S_QID:
+	    bad |= rec_get_str(d, n, s->queue_id, sizeof(s->queue_id));
+	    break;
+	case S_CLIENT:
+	    bad |= rec_get_str(d, n, s->client_addr, sizeof(s->client_addr));
+	    break;
+	case S_HELO:
+	    bad |= rec_get_str(d, n, s->helo, sizeof(s->helo));
+	    break;
+	case S_MAIL_FROM:
+	    bad |= rec_get_str(d, n, s->mail_from, sizeof(s->mail_from));
+	    break;
+	case S_DOMAIN:
+	    bad |= rec_get_str(d, n, s->domain, sizeof(s->domain));
+	    break;
+	case S_HELO_RESULT:
+	    bad |= rec_get_int(d, n, &s->helo_result);
+	    break;
+	case S_MFROM_RESULT:
+	    bad |= rec_get_int(d, n, &s->mfrom_result);
+	    break;
+	case S_ACTION:
+	    bad |= rec_get_int(d, n, &s->action);
+	    break;
+	}
+    }
+    return r < 0 || bad ? -1 : 0;
+}
+
+ /*
+  * Message records.
+  */
+
+/* rec_policy_encode - the policy snapshot */
+
+static void rec_policy_encode(struct buf *b, const struct store_policy *p)
+{
+    size_t start = rec_nest_begin(b, M_POLICY), i;
+
+    rec_str(b, P_DOMAIN, p->domain);
+    rec_u64(b, P_P, (uint64_t) p->p);
+    rec_u64(b, P_SP, (uint64_t) p->sp);
+    rec_u64(b, P_NP, (uint64_t) p->np);
+    rec_u64(b, P_ADKIM, (uint64_t) p->adkim);
+    rec_u64(b, P_ASPF, (uint64_t) p->aspf);
+    rec_u64(b, P_TESTING, (uint64_t) p->testing);
+    rec_u64(b, P_PSD, (uint64_t) p->psd);
+    rec_str(b, P_FO, p->fo);
+    rec_u64(b, P_DISCOVERY, (uint64_t) p->discovery);
+    for (i = 0; i < p->nrua && i < DMARC_URIS_MAX; i++)
+	rec_str(b, P_RUA, p->rua[i]);
+    rec_nest_end(b, start);
+}
+
+/* store_rec_msg_encode - one message */
+
+int store_rec_msg_encode(struct buf *b, const struct store_msg *m)
+{
+    size_t i, start;
+
+    buf_addch(b, STORE_REC_VERSION);
+    rec_u64(b, M_TIME, m->time);
+    rec_str(b, M_QID, m->queue_id);
+    rec_str(b, M_IP, m->source_ip);
+    rec_str(b, M_ENV_FROM, m->env_from);
+    rec_str(b, M_ENV_TO, m->env_to);
+    rec_str(b, M_HEADER_FROM, m->header_from);
+    rec_str(b, M_SPF_DOMAIN, m->spf_domain);
+    rec_u64(b, M_SPF_SCOPE, (uint64_t) m->spf_scope);
+    rec_u64(b, M_SPF_RESULT, (uint64_t) m->spf_result);
+    for (i = 0; i < m->ndkim && i < STORE_DKIM_MAX; i++) {
+	start = rec_nest_begin(b, M_DKIM);
+	rec_str(b, D_DOMAIN, m->dkim[i].domain);
+	rec_str(b, D_SELECTOR, m->dkim[i].selector);
+	rec_u64(b, D_RESULT, (uint64_t) m->dkim[i].result);
+	rec_nest_end(b, start);
+    }
+    rec_u64(b, M_DMARC, (uint64_t) m->dmarc_result);
+    rec_u64(b, M_DKIM_ALIGNED, (uint64_t) m->dkim_aligned);
+    rec_u64(b, M_SPF_ALIGNED, (uint64_t) m->spf_aligned);
+    rec_u64(b, M_DISPOSITION, (uint64_t) m->disposition);
+    for (i = 0; i < m->nreasons && i < STORE_REASONS_MAX; i++) {
+	start = rec_nest_begin(b, M_REASON);
+	rec_u64(b, R_TYPE, (uint64_t) m->reasons[i].type);
+	rec_str(b, R_COMMENT, m->reasons[i].comment);
+	rec_nest_end(b, start);
+    }
+    rec_policy_encode(b, &m->policy);
+    return buf_error(b) ? -1 : 0;
+}
+
+/* rec_dkim_decode - one nested DKIM result */
+
+static int rec_dkim_decode(const unsigned char *data, size_t len, struct store_dkim *k)
+{
+    struct rec_iter it = {data, data + len};
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    k->domain[0] = k->selector[0] = 0;
+    k->result = RES_DKIM_NONE;
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
+	if (tag == D_DOMAIN)
+	    bad |= rec_get_str(d, n, k->domain, sizeof(k->domain));
+	else if (tag == D_SELECTOR)
+	    bad |= rec_get_str(d, n, k->selector, sizeof(k->selector));
+	else if (tag == D_RESULT)
+	    bad |= rec_get_int(d, n, &k->result);
+    }
+    return r < 0 || bad ? -1 : 0;
+}
+
+/* rec_reason_decode - one nested override reason */
+
+static int rec_reason_decode(const unsigned char *data, size_t len, struct store_reason *x)
+{
+    struct rec_iter it = {data, data + len};
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    x->type = RES_REASON_OTHER;
+    x->comment[0] = 0;
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
+	if (tag == R_TYPE)
+	    bad |= rec_get_int(d, n, &x->type);
+	else if (tag == R_COMMENT)
+	    bad |= rec_get_str(d, n, x->comment, sizeof(x->comment));
+    }
+    return r < 0 || bad ? -1 : 0;
+}
+
+/* rec_policy_field - one field of the policy snapshot */
+
+static int rec_policy_field(struct store_policy *p, int tag, const unsigned char *d, size_t n)
+{
+    switch (tag) {
+    case P_DOMAIN:
+	return rec_get_str(d, n, p->domain, sizeof(p->domain));
+    case P_P:
+	return rec_get_int(d, n, &p->p);
+    case P_SP:
+	return rec_get_int(d, n, &p->sp);
+    case P_NP:
+	return rec_get_int(d, n, &p->np);
+    case P_ADKIM:
+	return rec_get_char(d, n, &p->adkim);
+    case P_ASPF:
+	return rec_get_char(d, n, &p->aspf);
+    case P_TESTING:
+	return rec_get_int(d, n, &p->testing);
+    case P_PSD:
+	return rec_get_char(d, n, &p->psd);
+    case P_FO:
+	return rec_get_str(d, n, p->fo, sizeof(p->fo));
+    case P_DISCOVERY:
+	return rec_get_int(d, n, &p->discovery);
+    case P_RUA:
+	if (p->nrua >= DMARC_URIS_MAX)
+	    return 0;				/* more are ignored */
+	if (rec_get_str(d, n, p->rua[p->nrua], sizeof(p->rua[0])) < 0)
+	    return -1;
+	p->nrua++;
+	return 0;
+    default:
+	return 0;
+    }
+}
+
+/* rec_policy_decode - the nested policy snapshot */
+
+static int rec_policy_decode(const unsigned char *data, size_t len, struct store_policy *p)
+{
+    struct rec_iter it = {data, data + len};
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    p->domain[0] = p->fo[0] = 0;
+    p->p = p->sp = p->np = RES_POLICY_UNSPEC;
+    p->adkim = p->aspf = 'r';
+    p->testing = 0;
+    p->psd = 'u';
+    p->discovery = RES_DISCOVERY_TREEWALK;
+    p->nrua = 0;
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
+	bad |= rec_policy_field(p, tag, d, n);
+    return r < 0 || bad ? -1 : 0;
+}
+
+/* rec_msg_reset - the values of fields a record leaves out */
+
+static void rec_msg_reset(struct store_msg *m)
+{
+    m->time = 0;
+    m->queue_id[0] = m->source_ip[0] = m->env_from[0] = m->env_to[0] = 0;
+    m->header_from[0] = m->spf_domain[0] = 0;
+    m->spf_scope = 0;
+    m->spf_result = RES_SPF_NONE;
+    m->ndkim = m->nreasons = 0;
+    m->dmarc_result = RES_DMARC_NONE;
+    m->dkim_aligned = m->spf_aligned = 0;
+    m->disposition = RES_DISP_NONE;
+    rec_policy_decode(NULL, 0, &m->policy);
+}
+
+/* rec_msg_field - one top-level field of a message record */
+
+static int rec_msg_field(struct store_msg *m, int tag, const unsigned char *d, size_t n)
+{
+    switch (tag) {
+    case M_TIME:
+	return rec_get_u64(d, n, &m->time);
+    case M_QID:
+	return rec_get_str(d, n, m->queue_id, sizeof(m->queue_id));
+    case M_IP:
+	return rec_get_str(d, n, m->source_ip, sizeof(m->source_ip));
+    case M_ENV_FROM:
+	return rec_get_str(d, n, m->env_from, sizeof(m->env_from));
+    case M_ENV_TO:
+	return rec_get_str(d, n, m->env_to, sizeof(m->env_to));
+    case M_HEADER_FROM:
+	return rec_get_str(d, n, m->header_from, sizeof(m->header_from));
+    case M_SPF_DOMAIN:
+	return rec_get_str(d, n, m->spf_domain, sizeof(m->spf_domain));
+    case M_SPF_SCOPE:
+	return rec_get_int(d, n, &m->spf_scope);
+    case M_SPF_RESULT:
+	return rec_get_int(d, n, &m->spf_result);
+    case M_DKIM:
+	if (m->ndkim >= STORE_DKIM_MAX)
+	    return 0;
+	return rec_dkim_decode(d, n, &m->dkim[m->ndkim++]);
+    case M_DMARC:
+	return rec_get_int(d, n, &m->dmarc_result);
+    case M_DKIM_ALIGNED:
+	return rec_get_int(d, n, &m->dkim_aligned);
+    case M_SPF_ALIGNED:
+	return rec_get_int(d, n, &m->spf_aligned);
+    case M_DISPOSITION:
+	return rec_get_int(d, n, &m->disposition);
+    case M_REASON:
+	if (m->nreasons >= STORE_REASONS_MAX)
+	    return 0;
+	return rec_reason_decode(d, n, &m->reasons[m->nreasons++]);
+    case M_POLICY:
+	return rec_policy_decode(d, n, &m->policy);
+    default:
+	return 0;
+    }
+}
+
+/* store_rec_msg_decode - one message */
+
+int store_rec_msg_decode(const unsigned char *data, size_t len, struct store_msg *m)
+{
+    struct rec_iter it;
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    rec_msg_reset(m);
+    if (rec_begin(&it, data, len) < 0)
+	return -1;
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
+	bad |= rec_msg_field(m, tag, d, n);
+    return r < 0 || bad ? -1 : 0;
+}
+
+ /*
+  * Reports.
+  */
+
+/* store_rec_report_encode - a report and its destinations */
+
+int store_rec_report_encode(struct buf *b, const struct store_report *rp)
+{
+    size_t i, start;
+
+    buf_addch(b, STORE_REC_VERSION);
+    rec_str(b, T_ID, rp->id);
+    rec_str(b, T_DOMAIN, rp->domain);
+    rec_u64(b, T_BEGIN, rp->begin);
+    rec_u64(b, T_END, rp->end);
+    rec_u64(b, T_CREATED, rp->created);
+    rec_u64(b, T_RECORDS, rp->records);
+    for (i = 0; i < rp->ndests && i < REPORT_DESTS_MAX; i++) {
+	const struct store_dest *x = &rp->dests[i];
+
+	start = rec_nest_begin(b, T_DEST);
+	rec_str(b, X_ADDR, x->addr);
+	rec_u64(b, X_STATE, (uint64_t) x->state);
+	rec_u64(b, X_ATTEMPTS, x->attempts);
+	rec_u64(b, X_NEXT_TRY, x->next_try);
+	rec_str(b, X_ERROR, x->last_error);
+	rec_nest_end(b, start);
+    }
+    /* The blob may pass 64 KB: it goes last, in 64 KB pieces. */
+    for (i = 0; i < rp->len; i += 0xffff)
+	rec_field(b, T_BLOB, rp->blob + i, rp->len - i < 0xffff ? rp->len - i : 0xffff);
+    return buf_error(b) ? -1 : 0;
+}
+
+/* rec_dest_decode - one nested destination */
+
+static int rec_dest_decode(const unsigned char *data, size_t len, struct store_dest *x)
+{
+    struct rec_iter it = {data, data + len};
+    const unsigned char *d;
+    size_t n;
+    uint64_t v = 0;
+    int tag, r, bad = 0;
+
+    memset(x, 0, sizeof(*x));
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
+	switch (tag) {
+	case X_ADDR:
+	    bad |= rec_get_str(d, n, x->addr, sizeof(x->addr));
+	    break;
+	case X_STATE:
+	    bad |= rec_get_int(d, n, &x->state);
+	    break;
+	case X_ATTEMPTS:
+	    bad |= rec_get_u64(d, n, &v);
+	    x->attempts = v > 100000 ? 100000 : (unsigned) v;
+	    break;
+	case X_NEXT_TRY:
+	    bad |= rec_get_u64(d, n, &x->next_try);
+	    break;
+	case X_ERROR:
+	    bad |= rec_get_str(d, n, x->last_error, sizeof(x->last_error));
+	    break;
+	}
+    }
+    return r < 0 || bad ? -1 : 0;
+}
+
+/* rec_report_field - one top-level field of a report record */
+
+static int rec_report_field(struct store_report *rp, int tag, const unsigned char *d,
+			            size_t n, struct buf *blob)
+{
+    switch (tag) {
+    case T_ID:
+	return rec_get_str(d, n, rp->id, sizeof(rp->id));
+    case T_DOMAIN:
+	return rec_get_str(d, n, rp->domain, sizeof(rp->domain));
+    case T_BEGIN:
+	return rec_get_u64(d, n, &rp->begin);
+    case T_END:
+	return rec_get_u64(d, n, &rp->end);
+    case T_CREATED:
+	return rec_get_u64(d, n, &rp->created);
+    case T_RECORDS:
+	return rec_get_u64(d, n, &rp->records);
+    case T_DEST:
+	if (rp->ndests >= REPORT_DESTS_MAX)
+	    return 0;
+	return rec_dest_decode(d, n, &rp->dests[rp->ndests++]);
+    case T_BLOB:
+	return buf_add(blob, d, n);
+    default:
+	return 0;
+    }
+}
+
+/* store_rec_report_decode - a report and its destinations */
+
+int store_rec_report_decode(const unsigned char *data, size_t len, struct store_report *rp)
+{
+    struct buf blob = BUF_INIT(STORE_REPORT_MAX);
+    struct rec_iter it;
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    memset(rp, 0, sizeof(*rp));
+    if (rec_begin(&it, data, len) < 0)
+	return -1;
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
+	bad |= rec_report_field(rp, tag, d, n, &blob);
+    if (r < 0 || bad) {
+	buf_free(&blob);
+	return -1;
+    }
+    rp->len = buf_len(&blob);
+    rp->blob = (unsigned char *) buf_steal(&blob);
+    return rp->blob ? 0 : -1;
+}

@@ -1,0 +1,375 @@
+/* store_test - the LMDB store and its record encoding */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "results.h"
+#include "store.h"
+#include "store_rec.h"
+#include "str.h"
+#include "tap.h"
+
+#define DAY 86400ULL
+
+static char dir[256];
+
+static void fill_msg(struct store_msg *m, const char *qid, const char *domain, uint64_t t)
+{
+    memset(m, 0, sizeof(*m));
+    m->time = t;
+    snprintf(m->queue_id, sizeof(m->queue_id), "%s", qid);
+    snprintf(m->source_ip, sizeof(m->source_ip), "192.0.2.1");
+    snprintf(m->env_from, sizeof(m->env_from), "%s", domain);
+    snprintf(m->env_to, sizeof(m->env_to), "example.org");
+    snprintf(m->header_from, sizeof(m->header_from), "%s", domain);
+    snprintf(m->spf_domain, sizeof(m->spf_domain), "%s", domain);
+    m->spf_result = RES_SPF_PASS;
+    m->ndkim = 2;
+    snprintf(m->dkim[0].domain, sizeof(m->dkim[0].domain), "%s", domain);
+    snprintf(m->dkim[0].selector, sizeof(m->dkim[0].selector), "sel1");
+    m->dkim[0].result = RES_DKIM_PASS;
+    snprintf(m->dkim[1].domain, sizeof(m->dkim[1].domain), "other.example");
+    snprintf(m->dkim[1].selector, sizeof(m->dkim[1].selector), "s2");
+    m->dkim[1].result = RES_DKIM_FAIL;
+    m->dmarc_result = RES_DMARC_PASS;
+    m->dkim_aligned = m->spf_aligned = 1;
+    m->disposition = RES_DISP_NONE;
+    m->nreasons = 1;
+    m->reasons[0].type = RES_REASON_POLICY_TEST_MODE;
+    snprintf(m->reasons[0].comment, sizeof(m->reasons[0].comment), "t=y");
+    snprintf(m->policy.domain, sizeof(m->policy.domain), "%s", domain);
+    m->policy.p = RES_POLICY_REJECT;
+    m->policy.sp = RES_POLICY_QUARANTINE;
+    m->policy.np = RES_POLICY_UNSPEC;
+    m->policy.adkim = 's';
+    m->policy.aspf = 'r';
+    m->policy.testing = 1;
+    m->policy.psd = 'n';
+    snprintf(m->policy.fo, sizeof(m->policy.fo), "1");
+    m->policy.nrua = 2;
+    snprintf(m->policy.rua[0], sizeof(m->policy.rua[0]), "mailto:a@%s", domain);
+    snprintf(m->policy.rua[1], sizeof(m->policy.rua[1]), "mailto:b@example.net!10m");
+}
+
+static void test_encoding(void)
+{
+    struct store_msg *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    struct buf rec = BUF_INIT(STORE_RECORD_MAX);
+    size_t i;
+    int damaged = 0;
+
+    fill_msg(a, "4Q1x2y3z", "example.com", 1700000000);
+    ok(store_rec_msg_encode(&rec, a) == 0, "message record encodes");
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) == 0, "and decodes");
+    ok(strcmp(b->queue_id, a->queue_id) == 0 && b->time == a->time
+       && b->ndkim == 2 && strcmp(b->dkim[1].selector, "s2") == 0
+       && b->dkim[1].result == RES_DKIM_FAIL && b->nreasons == 1
+       && b->reasons[0].type == RES_REASON_POLICY_TEST_MODE
+       && strcmp(b->policy.rua[1], "mailto:b@example.net!10m") == 0
+       && b->policy.adkim == 's' && b->policy.psd == 'n' && b->policy.testing == 1
+       && b->policy.sp == RES_POLICY_QUARANTINE && b->policy.np == RES_POLICY_UNSPEC,
+       "every field survives the round trip");
+    for (i = 1; i < rec.len; i++)
+	damaged += store_rec_msg_decode((unsigned char *) rec.data, i, b) < 0;
+    ok(damaged > 0, "truncated records are refused (%d of %zu prefixes)", damaged, rec.len - 1);
+    rec.data[0] = STORE_REC_VERSION + 1;
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) < 0,
+       "a record of a newer version is refused");
+    buf_reset(&rec);
+    buf_addch(&rec, STORE_REC_VERSION);
+    buf_add(&rec, "\x63\x00\x03xyz", 6);		/* unknown tag 99 */
+    buf_add(&rec, "\x02\x00\x03Q12", 6);		/* queue id */
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) == 0
+       && strcmp(b->queue_id, "Q12") == 0, "unknown tags are skipped");
+    buf_reset(&rec);
+    buf_addch(&rec, STORE_REC_VERSION);
+    buf_add(&rec, "\x02\x00\x03Q\0x", 6);
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) < 0,
+       "a NUL inside a string is refused");
+    buf_free(&rec);
+    free(a);
+    free(b);
+}
+
+static void test_spf(struct store *st)
+{
+    struct store_spf s, g;
+
+    memset(&s, 0, sizeof(s));
+    s.time = 1700000000;
+    snprintf(s.queue_id, sizeof(s.queue_id), "ABC123");
+    snprintf(s.client_addr, sizeof(s.client_addr), "2001:db8::1");
+    snprintf(s.helo, sizeof(s.helo), "mx.example.com");
+    snprintf(s.mail_from, sizeof(s.mail_from), "user@example.com");
+    snprintf(s.domain, sizeof(s.domain), "example.com");
+    s.helo_result = RES_SPF_NEUTRAL;
+    s.mfrom_result = RES_SPF_PASS;
+    is_int(store_spf_put(st, &s), STORE_OK, "SPF verdict stored");
+    is_int(store_spf_get(st, "ABC123", &g), STORE_OK, "and found by queue id");
+    ok(g.mfrom_result == RES_SPF_PASS && g.helo_result == RES_SPF_NEUTRAL
+       && strcmp(g.client_addr, "2001:db8::1") == 0 && strcmp(g.mail_from, s.mail_from) == 0,
+       "with its fields");
+    is_int(store_spf_get(st, "NOPE", &g), STORE_NOTFOUND, "unknown queue id");
+    is_int(store_spf_get(st, "", &g), STORE_NOTFOUND, "empty queue id");
+    s.queue_id[0] = 0;
+    s.action = STORE_ACT_REJECT;
+    is_int(store_spf_put(st, &s), STORE_OK, "a reject without a queue id is counted only");
+}
+
+struct walk {
+    int records, groups, reports;
+    char last[300];
+};
+
+static int walk_record(void *ctx, const struct store_msg *m)
+{
+    struct walk *w = ctx;
+
+    w->records++;
+    return m->queue_id[0] ? 0 : -1;
+}
+
+static int walk_group(void *ctx, struct store_txn *txn, const char *domain, uint32_t day)
+{
+    struct walk *w = ctx;
+    struct store_report rp;
+
+    w->groups++;
+    snprintf(w->last, sizeof(w->last), "%s/%u", domain, day);
+    if (txn == NULL || *domain == 0)
+	return 0;
+    memset(&rp, 0, sizeof(rp));
+    snprintf(rp.id, sizeof(rp.id), "%s.%u", domain, day);
+    snprintf(rp.domain, sizeof(rp.domain), "%s", domain);
+    rp.begin = (uint64_t) day * DAY;
+    rp.end = rp.begin + DAY;
+    rp.ndests = 1;
+    snprintf(rp.dests[0].addr, sizeof(rp.dests[0].addr), "rua@%s", domain);
+    rp.blob = (unsigned char *) "blob";
+    rp.len = 4;
+    w->reports++;
+    return store_txn_report_put(txn, &rp) == STORE_OK ? 0 : -1;
+}
+
+static void test_messages(struct store *st)
+{
+    static const struct store_group_ops ops = {walk_record, walk_group};
+    struct store_msg *m = malloc(sizeof(*m));
+    struct walk w;
+    struct store_report rp;
+    uint64_t t0 = 20000 * DAY;			/* a day boundary */
+    char **ids;
+    size_t n, i;
+
+    fill_msg(m, "Q1", "example.com", t0 + 10);
+    is_int(store_msg_put(st, m), STORE_OK, "message stored");
+    is_int(store_msg_put(st, m), STORE_DUP, "the same queue id again is a duplicate");
+    is_int(store_msg_seen(st, "Q1"), STORE_OK, "queue id seen");
+    fill_msg(m, "Q2", "example.com", t0 + 20);
+    store_msg_put(st, m);
+    fill_msg(m, "Q3", "example.com", t0 + DAY + 5);	/* next day */
+    store_msg_put(st, m);
+    fill_msg(m, "Q4", "example.net", t0 + 30);
+    store_msg_put(st, m);
+    fill_msg(m, "Q5", "example.net", t0 + 2 * DAY);	/* too recent */
+    store_msg_put(st, m);
+    fill_msg(m, "Q6", "", t0 + 40);			/* no policy */
+    m->policy.domain[0] = 0;
+    store_msg_put(st, m);
+
+    memset(&w, 0, sizeof(w));
+    is_int(store_msg_groups(st, t0 + 2 * DAY, 0, &ops, &w), STORE_OK, "dry walk");
+    ok(w.records == 5 && w.groups == 4 && w.reports == 0,
+       "dry walk: 5 records in 4 (domain, day) groups, nothing written (%d, %d)",
+       w.records, w.groups);
+    memset(&w, 0, sizeof(w));
+    is_int(store_msg_groups(st, t0 + 2 * DAY, 1, &ops, &w), STORE_OK, "consuming walk");
+    ok(w.records == 5 && w.groups == 4 && w.reports == 3, "3 reports written");
+    is_int(store_msg_seen(st, "Q1"), STORE_NOTFOUND, "consumed records leave the queue id index");
+    is_int(store_msg_seen(st, "Q5"), STORE_OK, "the too-recent record stays");
+    memset(&w, 0, sizeof(w));
+    store_msg_groups(st, t0 + 2 * DAY, 1, &ops, &w);
+    is_int(w.records, 0, "a second walk finds nothing more");
+    memset(&w, 0, sizeof(w));
+    store_msg_groups(st, t0 + 3 * DAY, 1, &ops, &w);
+    ok(w.records == 1 && strcmp(w.last, "example.net/20002") == 0, "later cutoff takes the rest");
+
+    ok(store_report_ids(st, &ids, &n) == STORE_OK && n == 4, "4 reports stored");
+    for (i = 0; i < n; i++)
+	free(ids[i]);
+    free(ids);
+    is_int(store_report_get(st, "example.com.20000", &rp), STORE_OK, "report by id");
+    ok(rp.len == 4 && memcmp(rp.blob, "blob", 4) == 0 && rp.ndests == 1
+       && strcmp(rp.dests[0].addr, "rua@example.com") == 0, "report fields");
+    store_report_release(&rp);
+    is_int(store_report_delete(st, "example.com.20000"), STORE_OK, "report deleted");
+    is_int(store_report_get(st, "example.com.20000", &rp), STORE_NOTFOUND, "and gone");
+    free(m);
+}
+
+static int stat_row(const struct store_stat *row, void *ctx)
+{
+    uint64_t *sum = ctx;
+
+    if (strcmp(row->domain, "example.com") == 0)
+	sum[0] += row->n[STORE_STAT_MSGS], sum[1] += row->n[STORE_STAT_DMARC_PASS];
+    sum[2] += row->n[STORE_STAT_SPF_REJECT];
+    return 0;
+}
+
+static void test_stats_meta(struct store *st)
+{
+    uint64_t sum[3] = {0, 0, 0}, v;
+
+    store_stat_scan(st, 0, 0xffffffff, stat_row, sum);
+    ok(sum[0] == 3 && sum[1] == 3, "daily counters: 3 messages of example.com passed");
+    is_int(sum[2], 1, "one SPF reject counted");
+    is_int(store_meta_get(st, "nothing", &v), STORE_NOTFOUND, "meta: unknown name");
+    store_meta_put(st, "reported_until", 12345);
+    ok(store_meta_get(st, "reported_until", &v) == STORE_OK && v == 12345, "meta value");
+    ok(store_meta_get(st, "schema", &v) == STORE_OK && v == 1, "schema version recorded");
+}
+
+static void test_prune(struct store *st)
+{
+    struct store_msg *m = malloc(sizeof(*m));
+    struct store_spf s;
+    uint64_t removed;
+
+    fill_msg(m, "OLD", "old.example", 1000);
+    store_msg_put(st, m);
+    memset(&s, 0, sizeof(s));
+    s.time = 1000;
+    snprintf(s.queue_id, sizeof(s.queue_id), "OLDSPF");
+    store_spf_put(st, &s);
+    is_int(store_prune(st, 2000, &removed), STORE_OK, "prune");
+    ok(removed == 2, "an old record and an old verdict removed (%llu)",
+       (unsigned long long) removed);
+    is_int(store_msg_seen(st, "OLD"), STORE_NOTFOUND, "its queue id too");
+    is_int(store_spf_get(st, "ABC123", &s), STORE_OK, "newer verdicts stay");
+    free(m);
+}
+
+static void test_growth(struct store *st)
+{
+    struct store_report rp;
+    size_t size = 30 * 1024 * 1024;
+    int i, good = 1;
+    pid_t pid;
+    struct store_msg *m = malloc(sizeof(*m));
+    int status;
+
+    memset(&rp, 0, sizeof(rp));
+    rp.blob = calloc(1, size);
+    rp.len = size;
+    /* A child grows the map the parent has open. */
+    if ((pid = fork()) == 0) {
+	struct store *cs = store_open(dir, 0);
+
+	for (i = 0; i < 3 && cs; i++) {
+	    snprintf(rp.id, sizeof(rp.id), "big%d", i);
+	    if (store_report_put(cs, &rp) != STORE_OK)
+		_exit(1);
+	}
+	_exit(cs ? 0 : 2);
+    }
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "90 MB of reports written past the 64 MB initial map (it grows)");
+    fill_msg(m, "AFTERGROW", "example.org", 21000 * DAY);
+    is_int(store_msg_put(st, m), STORE_OK, "the parent adopts the map another process grew");
+    for (i = 0; i < 3; i++) {
+	char id[16];
+
+	snprintf(id, sizeof(id), "big%d", i);
+	good &= store_report_delete(st, id) == STORE_OK;
+    }
+    ok(good, "big reports deleted");
+    free(rp.blob);
+    free(m);
+}
+
+static void test_concurrency(void)
+{
+    struct store_msg *m = malloc(sizeof(*m));
+    struct store *st;
+    int p, i, status, fine = 1, found = 0;
+    pid_t pids[8];
+    char qid[32];
+
+    for (p = 0; p < 8; p++) {
+	if ((pids[p] = fork()) == 0) {
+	    struct store *cs = store_open(dir, 0);
+
+	    for (i = 0; i < 250 && cs; i++) {
+		snprintf(qid, sizeof(qid), "P%dN%d", p, i);
+		fill_msg(m, qid, "concurrent.example", 22000 * DAY + (uint64_t) i);
+		if (store_msg_put(cs, m) != STORE_OK)
+		    _exit(1);
+		/* Every process also tries one shared queue id. */
+		fill_msg(m, "SHARED", "concurrent.example", 22000 * DAY);
+		store_msg_put(cs, m);
+	    }
+	    store_close(cs);
+	    _exit(cs ? 0 : 2);
+	}
+    }
+    for (p = 0; p < 8; p++) {
+	waitpid(pids[p], &status, 0);
+	fine &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    ok(fine, "8 processes append 250 records each at once");
+    st = store_open(dir, STORE_RDONLY);
+    for (p = 0; p < 8; p++)
+	for (i = 0; i < 250; i++) {
+	    snprintf(qid, sizeof(qid), "P%dN%d", p, i);
+	    found += store_msg_seen(st, qid) == STORE_OK;
+	}
+    is_int(found, 2000, "all 2000 records are there");
+    is_int(store_msg_seen(st, "SHARED"), STORE_OK, "the shared queue id once");
+    fill_msg(m, "RO", "example.com", 1);
+    ok(store_msg_put(st, m) == STORE_ERR && strstr(store_error(st), "read-only"),
+       "a read-only store refuses writes with a clear error");
+    store_close(st);
+    free(m);
+}
+
+int main(void)
+{
+    struct store *st;
+    const char *build = getenv("PD_BUILD") ? getenv("PD_BUILD") : "build";
+
+    log_init("store_test");
+    snprintf(dir, sizeof(dir), "%s/tmp", build);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof(dir), "%s/tmp/store-XXXXXX", build);
+    if (mkdtemp(dir) == NULL)
+	return 1;
+    test_encoding();
+    ok(store_open("/nonexistent/dir", 0) == NULL && *store_last_error(),
+       "a missing directory is an error: %s", store_last_error());
+    st = store_open(dir, STORE_CREATE);
+    ok(st != NULL, "store created");
+    if (st == NULL)
+	return tap_done();
+    test_spf(st);
+    test_messages(st);
+    test_stats_meta(st);
+    test_prune(st);
+    test_growth(st);
+    store_close(st);
+    test_concurrency();
+    {
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+	    diag("cleanup failed");
+    }
+    return tap_done();
+}
