@@ -56,6 +56,9 @@ prog_mods  = $(filter-out $(1)/main.c,$(call prog_src,$(1)))
 TEST_SRC  := $(wildcard lib/*_test.c) $(foreach p,$(PROGRAMS),$(wildcard $(p)/*_test.c))
 TEST_BINS := $(foreach t,$(TEST_SRC),$(BUILD)/test/$(subst /,_,$(t:%.c=%)))
 TEST_SCRIPTS := $(sort $(wildcard tests/t/*.t))
+# Small programs the test scripts drive (tests/tools/NAME.c -> build/tools/NAME).
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all check check-unit check-style deps demo bench fuzz fuzz-build \
         install clean tests
@@ -87,7 +90,11 @@ $(BUILD)/test/$(subst /,_,$(1:%.c=%)): $(BUILD)/obj/$(1:%.c=%.o) \
 endef
 $(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
 
-tests: $(BINS) $(TEST_BINS)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBPD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBPD) $(LIBS)
+
+tests: $(BINS) $(TEST_BINS) $(TOOL_BINS)
 
 deps:
 	@scripts/deps

@@ -13,6 +13,7 @@
  *
  *	int	store_spf_put(st, spf)
  *	int	store_spf_get(st, queue_id, spf)
+ *	int	store_spf_scan(st, fn, ctx)
  *	int	store_msg_put(st, msg)
  *	int	store_msg_seen(st, queue_id)
  *	int	store_msg_groups(st, cutoff, consume, ops, ctx)
@@ -485,6 +486,40 @@ static int store_spf_get_txn(struct store *st, MDB_txn *txn, void *ctx)
     if (store_rec_spf_decode(val.mv_data, val.mv_size, g->out) < 0)
 	return store_fail(st, "damaged SPF record for %s", g->qid), RC_FAILED;
     return 0;
+}
+
+struct store_spf_scan_ctx {
+    store_spf_fn fn;
+    void *ctx;
+};
+
+/* store_spf_scan_txn - every verdict to fn */
+
+static int store_spf_scan_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_spf_scan_ctx *s = ctx;
+    struct store_spf spf;
+    MDB_cursor *cur;
+    MDB_val key, val;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->spf, &cur)) != 0)
+	return rc;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+	if (store_rec_spf_decode(val.mv_data, val.mv_size, &spf) == 0 && s->fn(&spf, s->ctx) < 0)
+	    break;
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* store_spf_scan - every recorded verdict, for tools and tests */
+
+int store_spf_scan(struct store *st, store_spf_fn fn, void *ctx)
+{
+    struct store_spf_scan_ctx s = {fn, ctx};
+
+    return store_txn_run(st, 0, store_spf_scan_txn, &s);
 }
 
 /* store_spf_get - the policy server's verdict for a queue id */

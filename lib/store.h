@@ -138,6 +138,8 @@ const char *store_last_error(void);
 
 int store_spf_put(struct store *, const struct store_spf *);
 int store_spf_get(struct store *, const char *, struct store_spf *);
+typedef int (*store_spf_fn) (const struct store_spf *, void *);
+int store_spf_scan(struct store *, store_spf_fn, void *);
 int store_msg_put(struct store *, const struct store_msg *);
 int store_msg_seen(struct store *, const char *);
 

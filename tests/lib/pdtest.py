@@ -1,0 +1,323 @@
+"""pdtest - the harness of postdmarc's integration tests.
+
+Every tests/t/*.t script is a /usr/bin/python3 program that prints TAP.
+This module gives them:
+
+  TAP output        ok(), is_(), like(), skip(), diag(), done()
+  paths             TOP, BUILD, bin(name), tool(name)
+  scratch space     workdir(): a fresh directory under $PD_BUILD/tmp,
+                    world-traversable so programs that drop to an
+                    unprivileged user can use it; removed at exit when
+                    every test passed
+  a DNS server      Dns(): unbound on a free loopback port serving
+                    tests/zones/*.zone (tests/lib/dns-server)
+  configuration     write_conf(path, {section: {key: value}})
+  a policy server   Policyd(conf): postdmarc-policyd on a free port
+  the store         read through tests/tools/storedump
+
+Nothing here reaches the network beyond 127.0.0.1.
+"""
+
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.environ.get("PD_TOP") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("PD_BUILD") or os.path.join(TOP, "build")
+
+_n = 0
+_failed = 0
+_todo_failed = 0
+_cleanups = []
+
+
+def bin(name):
+    """Path of one of the three programs."""
+    return os.path.join(BUILD, "bin", name)
+
+
+def tool(name):
+    """Path of a test tool built from tests/tools/."""
+    return os.path.join(BUILD, "tools", name)
+
+
+# --- TAP -----------------------------------------------------------------
+
+def diag(msg):
+    for line in str(msg).splitlines() or [""]:
+        print("# " + line)
+    sys.stdout.flush()
+
+
+def ok(cond, name, todo=None):
+    global _n, _failed, _todo_failed
+    _n += 1
+    name = name.replace("\n", " ").replace("#", "\\#")
+    suffix = " # TODO " + todo if todo else ""
+    print("%sok %d - %s%s" % ("" if cond else "not ", _n, name, suffix))
+    sys.stdout.flush()
+    if not cond:
+        if todo:
+            _todo_failed += 1
+        else:
+            _failed += 1
+    return bool(cond)
+
+
+def is_(got, want, name):
+    if not ok(got == want, name):
+        diag("got:  %r" % (got,))
+        diag("want: %r" % (want,))
+        return False
+    return True
+
+
+def like(got, pattern, name):
+    if not ok(got is not None and re.search(pattern, got) is not None, name):
+        diag("got:  %r" % (got,))
+        diag("want: /%s/" % pattern)
+        return False
+    return True
+
+
+def skip(name, why):
+    global _n
+    _n += 1
+    print("ok %d - %s # SKIP %s" % (_n, name, why))
+
+
+def done():
+    print("1..%d" % _n)
+    sys.stdout.flush()
+    _cleanup(_failed == 0)
+    sys.exit(1 if _failed else 0)
+
+
+def bail(why):
+    print("Bail out! " + why)
+    sys.stdout.flush()
+    _cleanup(False)
+    sys.exit(255)
+
+
+def _cleanup(remove):
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn(remove)
+        except Exception as e:     # cleanup must not hide the results
+            diag("cleanup: %s" % e)
+
+
+atexit.register(lambda: _cleanup(False))
+
+
+# --- scratch space ---------------------------------------------------------
+
+def workdir(prefix="t"):
+    """A fresh directory for one test script."""
+    base = os.path.join(BUILD, "tmp")
+    os.makedirs(base, exist_ok=True)
+    os.chmod(base, 0o755)
+    d = tempfile.mkdtemp(prefix=prefix + "-", dir=base)
+    os.chmod(d, 0o777 | 0o1000)
+
+    def rm(remove):
+        if remove:
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            diag("kept %s" % d)
+    _cleanups.append(rm)
+    return d
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, host="127.0.0.1", timeout=10.0, proc=None):
+    """Wait until something accepts connections on host:port."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+# --- configuration ---------------------------------------------------------
+
+def write_conf(path, sections):
+    """Write an INI file; values may be lists (joined with commas)."""
+    with open(path, "w") as f:
+        for section, keys in sections.items():
+            f.write("[%s]\n" % section)
+            for k, v in keys.items():
+                if isinstance(v, (list, tuple)):
+                    v = ", ".join(v)
+                f.write("%s = %s\n" % (k, v))
+            f.write("\n")
+    return path
+
+
+def base_conf(dns, store, **extra):
+    """The usual test configuration: our DNS, our store, logs to stderr."""
+    conf = {
+        "general": {"hostname": "mx.example.org", "store": store, "user": "",
+                    "log": "stderr"},
+        "dns": {"nameservers": dns.addr, "timeout": "2s", "attempts": "1"},
+    }
+    for section, keys in extra.items():
+        conf.setdefault(section, {}).update(keys)
+    return conf
+
+
+# --- DNS -----------------------------------------------------------------
+
+class Dns:
+    """unbound serving tests/zones/*.zone plus any extra zone files."""
+
+    def __init__(self, *zonefiles, extra_conf=None):
+        self.dir = workdir("dns")
+        env = dict(os.environ)
+        if extra_conf:
+            env["DNS_SERVER_EXTRA"] = "\n".join(extra_conf)
+        out = subprocess.run(
+            [os.path.join(TOP, "tests", "lib", "dns-server"), "start", self.dir]
+            + list(zonefiles), capture_output=True, text=True, env=env)
+        if out.returncode != 0:
+            bail("DNS server did not start: " + out.stderr)
+        self.port = int(out.stdout.strip())
+        self.addr = "127.0.0.1:%d" % self.port
+        _cleanups.append(lambda remove: self.stop())
+
+    def stop(self):
+        subprocess.run([os.path.join(TOP, "tests", "lib", "dns-server"), "stop",
+                        self.dir], capture_output=True)
+
+
+# --- the policy server ---------------------------------------------------
+
+class Policyd:
+    """postdmarc-policyd in the foreground on a free port."""
+
+    def __init__(self, conf_path, port, extra_args=()):
+        self.log = open(conf_path + ".log", "w+")
+        self.port = port
+        self.proc = subprocess.Popen([bin("postdmarc-policyd"), "-c", conf_path]
+                                     + list(extra_args), stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        if not wait_port(port, proc=self.proc):
+            self.log.seek(0)
+            bail("policyd did not start: " + self.log.read())
+        _cleanups.append(lambda remove: self.kill())
+
+    def logtext(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=30):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def policy_request(**attrs):
+    """One request in the policy protocol; attrs in order given."""
+    req = {"request": "smtpd_access_policy", "protocol_state": "RCPT",
+           "protocol_name": "ESMTP", "helo_name": "mx.example.net",
+           "sender": "", "recipient": "user@example.org",
+           "client_address": "192.0.2.5", "client_name": "unknown",
+           "instance": "1.1", "sasl_username": ""}
+    req.update(attrs)
+    return "".join("%s=%s\n" % (k, v) for k, v in req.items()) + "\n"
+
+
+class PolicyClient:
+    """One connection to the policy server."""
+
+    def __init__(self, port, timeout=15):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def send_raw(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def read_answer(self):
+        """The action of the next answer, or None when the server closed."""
+        while b"\n\n" not in self.buf:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk
+        answer, self.buf = self.buf.split(b"\n\n", 1)
+        text = answer.decode("utf-8", "replace")
+        return text[len("action="):] if text.startswith("action=") else text
+
+    def ask(self, **attrs):
+        self.send_raw(policy_request(**attrs))
+        return self.read_answer()
+
+    def closed(self, timeout=5):
+        """True when the server closes the connection without answering."""
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+            return data == b""
+        except ConnectionResetError:
+            return True
+        except OSError:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+# --- the store -----------------------------------------------------------
+
+def storedump(store, what):
+    """Records of the store as a list of dicts (tests/tools/storedump)."""
+    out = subprocess.run([tool("storedump"), store, what], capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        diag("storedump: " + out.stderr)
+        return []
+    rows = []
+    for line in out.stdout.splitlines():
+        row = {}
+        for field in line.split("\t"):
+            if "=" in field:
+                k, v = field.split("=", 1)
+                row[k] = v
+        rows.append(row)
+    return rows
