@@ -63,5 +63,6 @@ const char *dns_status_str(int);
 void dns_cache_flush(struct dns_resolver *);
 void dns_stats(struct dns_resolver *, unsigned long *, unsigned long *);
 int dns_name_ok(const char *);
+long dns_answer_wire(const struct dns_answer *, const char *, unsigned char *, size_t);
 
 #endif

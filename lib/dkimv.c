@@ -1,0 +1,380 @@
+/*++
+ * NAME
+ *	dkimv 3
+ * SUMMARY
+ *	DKIM verification through libopendkim, with our DNS layer
+ * SYNOPSIS
+ *	#include "buf.h"
+#include "dkimv.h"
+ *
+ *	struct dkimv *dkimv_new(resolver, max_signatures)
+ *	void	dkimv_free(dv)
+ *
+ *	struct dkimv_msg *dkimv_start(dv, id)
+ *	int	dkimv_header(m, field, len)
+ *	int	dkimv_eoh(m)
+ *	int	dkimv_body(m, data, len)
+ *	int	dkimv_finish(m, result)
+ *	void	dkimv_msg_free(m)
+ * DESCRIPTION
+ *	dkimv_new() sets up libopendkim with its DNS questions going
+ *	through our resolver, by the dkim_dns_set_query_* hooks: the key
+ *	record is looked up (and cached) by dns(3) and handed to the
+ *	library as a reply packet.  A temporary DNS failure becomes a key
+ *	retrieval failure (temperror), not "no key".  At most
+ *	max_signatures signatures of a message are evaluated; the rest are
+ *	ignored (but counted in result->seen).
+ *
+ *	dkimv_start() begins a message (id names it in the library's
+ *	messages).  Feed it every header field as it is in the message,
+ *	folding included, without the line ending that ends the field
+ *	(bare LF line endings are fine: the library makes them CRLF), then
+ *	dkimv_eoh(), then the body in pieces of any size, then
+ *	dkimv_finish().  dkimv_body() may be skipped when dkimv_eoh() said
+ *	there is nothing to verify (it returns 1 then) and stops consuming
+ *	once no signature needs more body.
+ *
+ *	dkimv_finish() fills result with one entry per evaluated
+ *	signature.  A signature passes only when the library marks it
+ *	passed and its body hash matched (the library sets the passed flag
+ *	even when the body hash does not match).  RFC 8301: rsa-sha1
+ *	signatures and RSA keys under 1024 bits give "policy", never
+ *	"pass".  RFC 8463 ed25519-sha256 signatures are verified.
+ *
+ *	The functions return 0 (dkimv_eoh() may return 1), or -1 when
+ *	memory runs out or the library fails internally: the caller should
+ *	fail temporarily.
+ *--*/
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <dkim.h>
+
+#include "buf.h"
+#include "dkimv.h"
+#include "log.h"
+#include "results.h"
+#include "str.h"
+
+struct dkimv {
+    DKIM_LIB *lib;
+    struct dns_resolver *dns;
+    unsigned max_sigs;
+};
+
+struct dkimv_msg {
+    struct dkimv *dv;
+    DKIM *dkim;
+    int nosig;				/* nothing to verify */
+    int done;				/* no more body needed */
+    unsigned seen;			/* signatures in the message */
+};
+
+struct dkimv_query {
+    long len;
+};
+
+ /*
+  * The DNS hooks.
+  */
+
+/* dkimv_dns_start - answer the question now, into the reply buffer */
+
+static int dkimv_dns_start(void *srv, int type, unsigned char *query, unsigned char *buf,
+			           size_t buflen, void **qh)
+{
+    struct dkimv *dv = srv;
+    struct dns_answer *a;
+    struct dkimv_query *q;
+    long len;
+
+    dns_lookup(dv->dns, (const char *) query, (uint16_t) type, &a);
+    len = a ? dns_answer_wire(a, (const char *) query, buf, buflen) : -1;
+    dns_answer_free(a);
+    if (len < 0 || (q = malloc(sizeof(*q))) == NULL)
+	return -1;				/* the library: key retrieval failed */
+    q->len = len;
+    *qh = q;
+    return 0;
+}
+
+/* dkimv_dns_waitreply - the reply is always there already */
+
+static int dkimv_dns_waitreply(void *srv, void *qh, struct timeval *timeout,
+			               size_t *bytes, int *error, int *dnssec)
+{
+    struct dkimv_query *q = qh;
+
+    *bytes = (size_t) q->len;
+    if (error)
+	*error = 0;
+    if (dnssec)
+	*dnssec = DKIM_DNSSEC_UNKNOWN;
+    return DKIM_DNS_SUCCESS;
+}
+
+/* dkimv_dns_cancel - forget a query */
+
+static int dkimv_dns_cancel(void *srv, void *qh)
+{
+    free(qh);
+    return 0;
+}
+
+/* dkimv_prescreen - evaluate the first max_sigs signatures only */
+
+static DKIM_CBSTAT dkimv_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
+{
+    struct dkimv_msg *m = dkim_get_user_context(dkim);
+    int i;
+
+    m->seen = (unsigned) nsigs;
+    for (i = (int) m->dv->max_sigs; i < nsigs; i++)
+	dkim_sig_ignore(sigs[i]);
+    return DKIM_CBSTAT_CONTINUE;
+}
+
+/* dkimv_new - the library, set up */
+
+struct dkimv *dkimv_new(struct dns_resolver *dns, unsigned max_sigs)
+{
+    struct dkimv *dv;
+    unsigned int flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
+    unsigned int minbits = DKIM_KEY_BITS_MIN;
+
+    if ((dv = calloc(1, sizeof(*dv))) == NULL)
+	return NULL;
+    if ((dv->lib = dkim_init(NULL, NULL)) == NULL) {
+	free(dv);
+	return NULL;
+    }
+    dv->dns = dns;
+    dv->max_sigs = max_sigs ? max_sigs : DKIM_SIGS_DEFAULT;
+    if (dv->max_sigs > DKIM_SIGS_MAX)
+	dv->max_sigs = DKIM_SIGS_MAX;
+    dkim_options(dv->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags));
+    dkim_options(dv->lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &minbits, sizeof(minbits));
+    dkim_dns_set_query_service(dv->lib, dv);
+    dkim_dns_set_query_start(dv->lib, dkimv_dns_start);
+    dkim_dns_set_query_waitreply(dv->lib, dkimv_dns_waitreply);
+    dkim_dns_set_query_cancel(dv->lib, dkimv_dns_cancel);
+    dkim_dns_set_init(dv->lib, NULL);
+    dkim_dns_set_close(dv->lib, NULL);
+    dkim_set_prescreen(dv->lib, dkimv_prescreen);
+    return dv;
+}
+
+/* dkimv_free - release the library */
+
+void dkimv_free(struct dkimv *dv)
+{
+    if (dv == NULL)
+	return;
+    dkim_close(dv->lib);
+    free(dv);
+}
+
+ /*
+  * One message.
+  */
+
+/* dkimv_start - begin verifying a message */
+
+struct dkimv_msg *dkimv_start(struct dkimv *dv, const char *id)
+{
+    struct dkimv_msg *m;
+    DKIM_STAT status;
+
+    if ((m = calloc(1, sizeof(*m))) == NULL)
+	return NULL;
+    m->dv = dv;
+    m->dkim = dkim_verify(dv->lib, (const unsigned char *) id, NULL, &status);
+    if (m->dkim == NULL) {
+	free(m);
+	return NULL;
+    }
+    dkim_set_user_context(m->dkim, m);
+    return m;
+}
+
+/* dkimv_header - one header field, without its final line ending */
+
+int dkimv_header(struct dkimv_msg *m, const char *field, size_t len)
+{
+    struct buf crlf = BUF_INIT(MSG_HEADER_MAX * 2);
+    DKIM_STAT status;
+    size_t i;
+
+    /* The library fixes bare LFs in the body only: do the header here. */
+    for (i = 0; i < len; i++) {
+	if (field[i] == '\n' && (i == 0 || field[i - 1] != '\r'))
+	    buf_addch(&crlf, '\r');
+	buf_addch(&crlf, field[i]);
+    }
+    if (buf_error(&crlf)) {
+	int err = buf_error(&crlf);
+
+	buf_free(&crlf);
+	return err == ENOMEM ? -1 : 0;		/* an absurd field: ignored */
+    }
+    status = dkim_header(m->dkim, (u_char *) crlf.data, buf_len(&crlf));
+    buf_free(&crlf);
+
+    /* A field the library finds malformed is its business, not ours. */
+    return status == DKIM_STAT_NORESOURCE || status == DKIM_STAT_INTERNAL ? -1 : 0;
+}
+
+/* dkimv_eoh - end of the header: 1 when there is nothing to verify */
+
+int dkimv_eoh(struct dkimv_msg *m)
+{
+    DKIM_STAT status = dkim_eoh(m->dkim);
+
+    switch (status) {
+    case DKIM_STAT_NORESOURCE:
+    case DKIM_STAT_INTERNAL:
+	return -1;
+    case DKIM_STAT_NOSIG:
+	m->nosig = 1;
+	return 1;
+    default:
+	return 0;				/* bad signatures are judged later */
+    }
+}
+
+/* dkimv_body - a piece of the body */
+
+int dkimv_body(struct dkimv_msg *m, const char *data, size_t len)
+{
+    DKIM_STAT status;
+
+    if (m->nosig || m->done || len == 0)
+	return 0;
+    status = dkim_body(m->dkim, (u_char *) data, len);
+    if (status == DKIM_STAT_NORESOURCE || status == DKIM_STAT_INTERNAL)
+	return -1;
+    if (dkim_minbody(m->dkim) == 0)
+	m->done = 1;				/* every l= satisfied */
+    return 0;
+}
+
+/* dkimv_error_result - result for a signature that did not pass */
+
+static int dkimv_error_result(int err, int bh)
+{
+    switch (err) {
+    case DKIM_SIGERROR_KEYFAIL:
+	return RES_DKIM_TEMPERROR;
+    case DKIM_SIGERROR_BADSIG:
+    case DKIM_SIGERROR_EXPIRED:
+    case DKIM_SIGERROR_FUTURE:
+    case DKIM_SIGERROR_TIMESTAMPS:
+    case DKIM_SIGERROR_KEYHASHMISMATCH:
+	return RES_DKIM_FAIL;
+    case DKIM_SIGERROR_KEYTOOSMALL:
+	return RES_DKIM_POLICY;
+    case DKIM_SIGERROR_OK:
+    case DKIM_SIGERROR_UNKNOWN:
+	return bh == DKIM_SIGBH_MISMATCH ? RES_DKIM_FAIL : RES_DKIM_PERMERROR;
+    default:
+	return RES_DKIM_PERMERROR;
+    }
+}
+
+/* dkimv_sig_fill - one signature's outcome */
+
+static void dkimv_sig_fill(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_sig *out)
+{
+    unsigned int flags = dkim_sig_getflags(sig), bits = 0;
+    int bh = dkim_sig_getbh(sig), err = dkim_sig_geterror(sig);
+    const unsigned char *d = dkim_sig_getdomain(sig), *s = dkim_sig_getselector(sig);
+    const unsigned char *alg = dkim_sig_getalgorithm(sig);
+    dkim_alg_t algcode = DKIM_SIGN_UNKNOWN;
+    const char *why;
+    size_t blen = sizeof(out->b);
+
+    memset(out, 0, sizeof(*out));
+    if (d == NULL || str_copy(out->domain, (const char *) d, sizeof(out->domain)) < 0)
+	out->domain[0] = 0;
+    str_lower(out->domain);
+    if (s == NULL || str_copy(out->selector, (const char *) s, sizeof(out->selector)) < 0)
+	out->selector[0] = 0;
+    if (alg == NULL || str_copy(out->algorithm, (const char *) alg, sizeof(out->algorithm)) < 0)
+	out->algorithm[0] = 0;
+    if (dkim_get_sigsubstring(dkim, sig, out->b, &blen) != DKIM_STAT_OK)
+	out->b[0] = 0;
+    out->b[sizeof(out->b) - 1] = 0;
+    if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
+	out->keybits = bits;
+    dkim_sig_getsignalg(sig, &algcode);
+
+    if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
+	if (algcode == DKIM_SIGN_RSASHA1) {
+	    out->result = RES_DKIM_POLICY;
+	    why = "rsa-sha1 is not accepted (RFC 8301)";
+	} else if (algcode != DKIM_SIGN_ED25519SHA256 && bits && bits < DKIM_KEY_BITS_MIN) {
+	    out->result = RES_DKIM_POLICY;
+	    why = "key shorter than 1024 bits (RFC 8301)";
+	} else {
+	    out->result = RES_DKIM_PASS;
+	    why = "";
+	}
+    } else if (bh == DKIM_SIGBH_MISMATCH) {
+	out->result = RES_DKIM_FAIL;
+	why = "body hash mismatch";
+    } else if (err == DKIM_SIGERROR_KEYTOOSMALL) {
+	out->result = RES_DKIM_POLICY;
+	why = "key shorter than 1024 bits (RFC 8301)";
+    } else {
+	out->result = dkimv_error_result(err, bh);
+	why = err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN
+	    ? dkim_sig_geterrorstr(err)
+	    : (flags & DKIM_SIGFLAG_PROCESSED) ? "signature did not verify" : "not verified";
+	if (why == NULL)
+	    why = "unknown error";
+    }
+    str_printable(out->reason, sizeof(out->reason), why, strlen(why));
+}
+
+/* dkimv_finish - the verdict for every evaluated signature */
+
+int dkimv_finish(struct dkimv_msg *m, struct dkimv_result *res)
+{
+    DKIM_SIGINFO **sigs = NULL;
+    DKIM_STAT status;
+    int nsigs = 0, i;
+    _Bool testkey = 0;
+
+    res->n = 0;
+    res->seen = m->seen;
+    if (m->nosig)
+	return 0;
+    status = dkim_eom(m->dkim, &testkey);
+    if (status == DKIM_STAT_NORESOURCE || status == DKIM_STAT_INTERNAL)
+	return -1;
+    if (dkim_getsiglist(m->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+	return 0;
+    if ((size_t) nsigs > res->seen)
+	res->seen = (size_t) nsigs;
+    for (i = 0; i < nsigs && res->n < DKIM_SIGS_MAX; i++) {
+	if (dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE)
+	    continue;
+	dkimv_sig_fill(m->dkim, sigs[i], &res->sig[res->n++]);
+    }
+    return 0;
+}
+
+/* dkimv_msg_free - release one message's state */
+
+void dkimv_msg_free(struct dkimv_msg *m)
+{
+    if (m == NULL)
+	return;
+    if (m->dkim)
+	dkim_free(m->dkim);
+    free(m);
+}

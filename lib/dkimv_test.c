@@ -1,0 +1,176 @@
+/* dkimv_test - DKIM verification of independently signed messages */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "dkimv.h"
+#include "dns.h"
+#include "log.h"
+#include "msg.h"
+#include "results.h"
+#include "tap.h"
+#include "testdns.h"
+
+static struct dkimv *dv;
+
+/* slurp - a fixture file, LF or CRLF line endings */
+
+static int slurp(const char *name, int crlf, struct buf *out)
+{
+    const char *top = getenv("PD_TOP") ? getenv("PD_TOP") : ".";
+    char path[512];
+    FILE *fp;
+    int c;
+
+    snprintf(path, sizeof(path), "%s/tests/data/dkim/%s", top, name);
+    if ((fp = fopen(path, "r")) == NULL)
+	return -1;
+    while ((c = getc(fp)) != EOF) {
+	if (c == '\n' && crlf)
+	    buf_addch(out, '\r');
+	buf_addch(out, c);
+    }
+    fclose(fp);
+    return 0;
+}
+
+/* verify - run one message through the verifier, body in pieces of step */
+
+static int verify(const char *name, int crlf, size_t step, struct dkimv_result *res)
+{
+    struct buf m = BUF_INIT(1 << 20);
+    struct msg_head head;
+    struct dkimv_msg *vm;
+    size_t i, off;
+    int ret = -1;
+
+    memset(res, 0, sizeof(*res));
+    if (slurp(name, crlf, &m) < 0
+	|| msg_head_parse(buf_str(&m), buf_len(&m), 1, &head) != MSG_OK) {
+	buf_free(&m);
+	return -1;
+    }
+    if ((vm = dkimv_start(dv, name)) != NULL) {
+	for (i = 0; i < head.n; i++)
+	    dkimv_header(vm, head.v[i].raw, (size_t) (head.v[i].value + head.v[i].value_len
+						      - head.v[i].raw));
+	if (dkimv_eoh(vm) >= 0) {
+	    for (off = head.head_len; off < buf_len(&m); off += step)
+		dkimv_body(vm, buf_str(&m) + off,
+			   buf_len(&m) - off < step ? buf_len(&m) - off : step);
+	    ret = dkimv_finish(vm, res);
+	}
+	dkimv_msg_free(vm);
+    }
+    msg_head_free(&head);
+    buf_free(&m);
+    return ret;
+}
+
+static const struct {
+    const char *file;
+    int result;
+    const char *domain, *selector, *reason;
+} cases[] = {
+    {"rsa2048.eml", RES_DKIM_PASS, "example.com", "rsa2048", ""},
+    {"simple.eml", RES_DKIM_PASS, "example.com", "rsa2048", ""},
+    {"rsa1024.eml", RES_DKIM_PASS, "example.com", "rsa1024", ""},
+    {"ed25519.eml", RES_DKIM_PASS, "example.com", "ed", ""},
+    {"length.eml", RES_DKIM_PASS, "example.com", "rsa2048", ""},
+    {"subdomain.eml", RES_DKIM_PASS, "mail.example.com", "rsa2048", ""},
+    {"rsa512.eml", RES_DKIM_POLICY, "example.com", "rsa512", "1024"},
+    {"sha1.eml", RES_DKIM_POLICY, "example.com", "rsa2048", "rsa-sha1"},
+    {"bodyhash.eml", RES_DKIM_FAIL, "example.com", "rsa2048", "body hash"},
+    {"badsig.eml", RES_DKIM_FAIL, "example.com", "rsa2048", ""},
+    {"nokey.eml", RES_DKIM_PERMERROR, "example.com", "missing", ""},
+    {"revoked.eml", RES_DKIM_PERMERROR, "example.com", "revoked", ""},
+    {"tempkey.eml", RES_DKIM_TEMPERROR, "x.servfail.example.net", "s", ""},
+};
+
+static void test_cases(void)
+{
+    struct dkimv_result res;
+    size_t i;
+
+    for (i = 0; i < PD_NELEM(cases); i++) {
+	int ret = verify(cases[i].file, 0, 65536, &res);
+
+	if (!ok(ret == 0 && res.n == 1 && res.sig[0].result == cases[i].result
+		&& strcmp(res.sig[0].domain, cases[i].domain) == 0
+		&& strcmp(res.sig[0].selector, cases[i].selector) == 0
+		&& strstr(res.sig[0].reason, cases[i].reason) != NULL,
+		"%s: %s", cases[i].file, res_dkim_name(cases[i].result)))
+	    diag("ret %d, n %zu, result %s, d=%s s=%s, reason \"%s\"", ret, res.n,
+		 res.n ? res_dkim_name(res.sig[0].result) : "-",
+		 res.n ? res.sig[0].domain : "", res.n ? res.sig[0].selector : "",
+		 res.n ? res.sig[0].reason : "");
+    }
+}
+
+static void test_variants(void)
+{
+    struct dkimv_result res;
+
+    ok(verify("rsa2048.eml", 1, 65536, &res) == 0 && res.n == 1
+       && res.sig[0].result == RES_DKIM_PASS, "CRLF line endings pass too");
+    ok(verify("rsa2048.eml", 0, 1, &res) == 0 && res.n == 1
+       && res.sig[0].result == RES_DKIM_PASS, "body fed one byte at a time");
+    ok(verify("simple.eml", 1, 7, &res) == 0 && res.sig[0].result == RES_DKIM_PASS,
+       "simple/simple, CRLF, 7-byte pieces");
+    is_str(res.sig[0].algorithm, "rsa-sha256", "algorithm reported");
+    ok(strlen(res.sig[0].b) >= 8, "a piece of b= tells signatures apart (%s)", res.sig[0].b);
+    is_int(res.sig[0].keybits, 2048, "key size reported");
+    ok(verify("many.eml", 0, 65536, &res) == 0 && res.n == 10 && res.seen == 12,
+       "12 signatures: the first 10 evaluated (n %zu, seen %zu)", res.n, res.seen);
+    ok(verify("two.eml", 0, 65536, &res) == 0 && res.n == 2
+       && res.sig[0].result == RES_DKIM_PASS && res.sig[1].result == RES_DKIM_PERMERROR
+       && strcmp(res.sig[1].domain, "example.net") == 0, "each signature has its own result");
+}
+
+static void test_rfc8463(void)
+{
+    struct dkimv_result res;
+
+    ok(verify("rfc8463.eml", 0, 65536, &res) == 0 && res.n == 2, "RFC 8463 vector: two signatures");
+    ok(res.sig[0].result == RES_DKIM_PASS && strcmp(res.sig[0].algorithm, "ed25519-sha256") == 0,
+       "RFC 8463 A.3 ed25519-sha256 signature passes (%s)", res.sig[0].reason);
+    ok(res.sig[1].result == RES_DKIM_PASS && strcmp(res.sig[1].selector, "test") == 0,
+       "RFC 8463 A.3 rsa-sha256 signature passes (%s)", res.sig[1].reason);
+}
+
+static void test_unsigned(void)
+{
+    struct dkimv_msg *vm = dkimv_start(dv, "unsigned");
+    struct dkimv_result res;
+    const char *h = "From: a@example.com";
+
+    dkimv_header(vm, h, strlen(h));
+    is_int(dkimv_eoh(vm), 1, "no signature: end of header says there is nothing to do");
+    ok(dkimv_body(vm, "x\n", 2) == 0 && dkimv_finish(vm, &res) == 0 && res.n == 0,
+       "and the result is empty");
+    dkimv_msg_free(vm);
+}
+
+int main(void)
+{
+    const char *server;
+    char *servers[1];
+    struct dns_resolver *res;
+
+    log_init("dkimv_test");
+    if ((server = testdns_start()) == NULL) {
+	ok(0, "test DNS server starts");
+	return tap_done();
+    }
+    servers[0] = (char *) server;
+    res = dns_create(servers, 1, 1000, 1, 100);
+    dv = dkimv_new(res, 10);
+    test_cases();
+    test_variants();
+    test_rfc8463();
+    test_unsigned();
+    dkimv_free(dv);
+    dns_destroy(res);
+    return tap_done();
+}
