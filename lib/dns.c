@@ -38,8 +38,11 @@
  *	ones for the SOA minimum, at most DNS_NEG_TTL_MAX); temporary
  *	failures are not cached.  Thread-safe.
  *
+ *	dns_set_trace() registers a function called with every lookup
+ *	(name, type, status), cached or not.
+ *
  *	dns_name_ok() says whether a name can be asked at all (length,
- *	label sizes); 1 or 0.
+ *	label sizes, printable ASCII and space, no backslash); 1 or 0.
  *
  *	dns_answer_wire() writes an answer as a DNS reply packet for a
  *	question about name (for libraries that parse packets themselves,
@@ -84,6 +87,8 @@ struct dns_resolver {
     uint64_t timeout_ms;
     unsigned attempts;
     struct dns_cache *cache;
+    dns_trace_fn trace;			/* every lookup, for tests and debugging */
+    void *trace_ctx;
 };
 
 /* dns_status_str - name of a status, for logs */
@@ -199,6 +204,14 @@ void dns_cache_flush(struct dns_resolver *res)
     dns_cache_flush_all(res->cache);
 }
 
+/* dns_set_trace - watch every lookup */
+
+void dns_set_trace(struct dns_resolver *res, dns_trace_fn fn, void *ctx)
+{
+    res->trace = fn;
+    res->trace_ctx = ctx;
+}
+
 /* dns_stats - cache hit and miss counters */
 
 void dns_stats(struct dns_resolver *res, unsigned long *hits, unsigned long *misses)
@@ -222,8 +235,10 @@ int dns_name_ok(const char *name)
 	    if (label == 0 && p[1] != 0)
 		return 0;
 	    label = 0;
-	} else if (*p == '\\' || (unsigned char) *p <= ' ' || (unsigned char) *p >= 127) {
-	    return 0;				/* no escapes, no binary */
+	} else if (*p == '\\' || (unsigned char) *p < ' ' || (unsigned char) *p >= 127) {
+	    /* No escapes, no binary.  A space is a label byte like any
+	     * other: SPF macros make one (%_, RFC 7208 7.3). */
+	    return 0;
 	} else if (++label > DNS_LABEL_MAX) {
 	    return 0;
 	}
@@ -614,6 +629,8 @@ int dns_lookup(struct dns_resolver *res, const char *name, uint16_t type,
 	key[--len] = 0;
     str_lower(key);
     if ((a = dns_cache_get(res->cache, key, type)) != NULL) {
+	if (res->trace)
+	    res->trace(res->trace_ctx, key, type, a->status);
 	*answerp = a;
 	return a->status;
     }
@@ -632,6 +649,8 @@ int dns_lookup(struct dns_resolver *res, const char *name, uint16_t type,
 	dns_cache_put(res->cache, key, type, a);
     log_debug("dns: %s/%u: %s (%zu records, ttl %u)", key, type, dns_status_str(a->status),
 	      a->n, a->ttl);
+    if (res->trace)
+	res->trace(res->trace_ctx, key, type, a->status);
     *answerp = a;
     return a->status;
 }

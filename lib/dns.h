@@ -63,6 +63,8 @@ const char *dns_status_str(int);
 void dns_cache_flush(struct dns_resolver *);
 void dns_stats(struct dns_resolver *, unsigned long *, unsigned long *);
 int dns_name_ok(const char *);
+typedef void (*dns_trace_fn) (void *, const char *, uint16_t, int);
+void dns_set_trace(struct dns_resolver *, dns_trace_fn, void *);
 long dns_answer_wire(const struct dns_answer *, const char *, unsigned char *, size_t);
 
 #endif
