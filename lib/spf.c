@@ -32,7 +32,9 @@
  *	that does not compile (permerror).
  *
  *	result->reason is a short printable text for logs and replies;
- *	result->explanation the domain's explanation (exp=) on fail.
+ *	result->explanation the domain's explanation (exp=) on fail, or
+ *	our default one when that is not exactly one TXT record of
+ *	US-ASCII (RFC 7208 6.2).
  *	spf_check() returns 0, or -1 when memory runs out (result then
  *	says temperror).
  *
@@ -285,6 +287,18 @@ static SPF_errcode_t spf_expand_text(struct spf_checker *ck, SPF_server_t *serve
     return err;
 }
 
+/* spf_is_ascii - a TXT record of US-ASCII, no NUL */
+
+static int spf_is_ascii(const struct dns_rr *rr)
+{
+    size_t i;
+
+    for (i = 0; i < rr->len; i++)
+	if (rr->data[i] == 0 || rr->data[i] >= 128)
+	    return 0;
+    return 1;
+}
+
 /* spf_dns_get_exp - the exp= text of a domain, macros expanded */
 
 static SPF_errcode_t spf_dns_get_exp(SPF_server_t *server, const char *domain,
@@ -295,9 +309,10 @@ static SPF_errcode_t spf_dns_get_exp(SPF_server_t *server, const char *domain,
     SPF_errcode_t err;
     int status;
 
-    /* One TXT record, or else as if there were no exp= (RFC 7208 6.2). */
+    /* One TXT record of US-ASCII, or else as if there were no exp=
+     * (RFC 7208 6.2). */
     status = dns_lookup(ck->resolver, domain, DNS_T_TXT, &a);
-    if (status == DNS_FOUND && a->n == 1 && strlen((char *) a->rr[0].data) == a->rr[0].len
+    if (status == DNS_FOUND && a->n == 1 && spf_is_ascii(&a->rr[0])
 	&& spf_expand_text(ck, server, (char *) a->rr[0].data, bufp, buflenp) == SPF_E_SUCCESS)
 	err = SPF_E_SUCCESS;
     else
