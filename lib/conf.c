@@ -30,7 +30,7 @@
  * LIMITS
  *	A physical line is at most 198 bytes (libinih as Debian builds it);
  *	a list continues on indented lines.  CONF_LIST_MAX elements for
- *	one list.
+ *	one list.  A NUL byte is an error.
  *--*/
 #include <errno.h>
 #include <ini.h>
@@ -499,29 +499,36 @@ static void PD_PRINTF(3, 4) conf_error(struct conf_parse *cp, unsigned line,
     cp->error_line = line;
 }
 
-/* conf_reader - fgets() for libinih that counts and checks lines */
+/* conf_reader - fgets() for libinih that counts lines and refuses long
+ * lines and NUL bytes (which fgets() would let cut a line in two) */
 
 static char *conf_reader(char *str, int num, void *stream)
 {
     struct conf_parse *cp = stream;
-    size_t len;
-    int c;
+    size_t len = 0, max = (size_t) num - 1;
+    int c, nul = 0, lng = 0;
 
-    if (fgets(str, num, cp->fp) == NULL)
+    while ((c = getc(cp->fp)) != EOF && c != '\n') {
+	nul |= c == 0;
+	if (len < max)
+	    str[len++] = (char) c;
+	else
+	    lng = 1;
+    }
+    if (c == EOF && len == 0)
 	return NULL;
     cp->line++;
-    len = strlen(str);
-    if (len == (size_t) num - 1 && str[len - 1] != '\n') {
-	if ((c = fgetc(cp->fp)) == EOF)
-	    return str;
-	if (c != '\n') {
+    if (c == '\n' && len < max)
+	str[len++] = '\n';
+    str[len] = 0;
+    if (nul || lng) {
+	if (nul)
+	    conf_error(cp, cp->line, "NUL byte in the line");
+	else
 	    conf_error(cp, cp->line, "line longer than %d bytes; continue a list "
 		       "on indented lines", num - 2);
-	    while ((c = fgetc(cp->fp)) != EOF && c != '\n')
-		 /* skip the rest */ ;
-	    str[0] = '#';			/* the line becomes a comment */
-	    str[1] = 0;
-	}
+	str[0] = '#';				/* the line becomes a comment */
+	str[1] = 0;
     }
     return str;
 }

@@ -174,6 +174,39 @@ static void test_long_line(void)
        "an over-long line is reported with its line number");
 }
 
+/* test_nul - a NUL byte neither cuts a value short nor splits a line
+ * (fgets() once let the bytes after it past 199 read as a line of their own) */
+
+static void test_nul(void)
+{
+    static const char hidden[] = "[reporter]\norg_name = ok\0"
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	"xxxxxxxx" "helo = evil.example\n";
+    static const char cut[] = "[reporter]\norg_name = a\0b\n[dns]\ntimeout = x\n";
+    struct conf *conf;
+    FILE *fp;
+
+    fp = fopen(conf_path, "w");
+    fwrite(hidden, 1, sizeof(hidden) - 1, fp);
+    fclose(fp);
+    conf = conf_load(conf_path, 1, NULL);
+    ok(conf == NULL, "a NUL byte in a long line is an error, not a line break");
+    conf_free(conf);
+    fp = fopen(conf_path, "w");
+    fwrite(cut, 1, sizeof(cut) - 1, fp);
+    fclose(fp);
+    fp = tmpfile();
+    conf = conf_load(conf_path, 1, fp);
+    rewind(fp);
+    errors[fread(errors, 1, sizeof(errors) - 1, fp)] = 0;
+    fclose(fp);
+    ok(conf == NULL && strstr(errors, ":2: NUL byte in the line") != NULL
+       && strstr(errors, ":4: [dns] timeout") != NULL,
+       "a NUL byte is reported with its line, and lines after it keep their numbers");
+    conf_free(conf);
+}
+
 int main(void)
 {
     int fd = mkstemp(conf_path);
@@ -184,6 +217,7 @@ int main(void)
     test_errors();
     test_many_errors();
     test_long_line();
+    test_nul();
     unlink(conf_path);
     return tap_done();
 }

@@ -23,8 +23,10 @@
  *	(REQ_MORE) or the input is bad (REQ_ERROR: rd->error says why; the
  *	connection should be closed).  Bad input: a line without "=", an
  *	empty name, a NUL or other control byte, a line longer than
- *	POLICY_LINE_MAX, a request longer than POLICY_REQUEST_MAX or with
- *	more than POLICY_ATTRS_MAX attributes.  Both LF and CRLF end lines.
+ *	POLICY_LINE_MAX (its CR and LF included), a request longer than
+ *	POLICY_REQUEST_MAX (its lines counted with one byte for the line
+ *	end, the empty line that ends it not counted) or with more than
+ *	POLICY_ATTRS_MAX attributes.  Both LF and CRLF end lines.
  *
  *	After REQ_READY, req_reader_next() makes room for the next one.
  *	req_reader_partial() says whether a request was begun but not
@@ -42,7 +44,7 @@
 
 void req_reader_init(struct req_reader *rd)
 {
-    buf_init(&rd->line, POLICY_LINE_MAX);
+    buf_init(&rd->line, POLICY_LINE_MAX - 1);	/* the LF is not stored */
     buf_init(&rd->req.text, POLICY_REQUEST_MAX);
     rd->req.n = 0;
     rd->state = REQ_MORE;
