@@ -16,11 +16,13 @@
  *	int	store_spf_scan(st, fn, ctx)
  *	int	store_msg_put(st, msg)
  *	int	store_msg_seen(st, queue_id)
+ *	int	store_msg_put_batch(st, count, fill, ctx)
  *	int	store_msg_groups(st, cutoff, consume, ops, ctx)
  *	int	store_txn_report_put(txn, report)
  *	int	store_report_put(st, report)
  *	int	store_report_get(st, id, report)
  *	int	store_report_delete(st, id)
+ *	int	store_report_apply(st, reports, count)
  *	int	store_report_ids(st, ids, count)
  *	void	store_report_release(report)
  *	int	store_meta_get(st, name, value)
@@ -58,6 +60,10 @@
  *	recorded (STORE_DUP), and counts it in the daily counters, in one
  *	transaction.
  *
+ *	store_msg_put_batch() records count messages in one transaction,
+ *	each filled in by fill(i, msg, ctx) (for imports and benchmarks);
+ *	duplicates are skipped.
+ *
  *	store_msg_groups() walks the message records older than cutoff,
  *	calling ops->record for each and ops->group_end at the end of
  *	each (policy domain, UTC day) group.  With consume, the walk runs
@@ -65,7 +71,15 @@
  *	same transaction in which group_end stores its reports with
  *	store_txn_report_put(), so a crash loses nothing and counts
  *	nothing twice.  Without consume it only reads, and group_end gets
- *	a NULL transaction.
+ *	a NULL transaction.  The walk goes in batches of transactions; a
+ *	transaction may run twice (when the map must grow): ops->begin,
+ *	if set, is called as each starts, so the caller can drop what it
+ *	gathered in an attempt that did not commit, and ops->commit after
+ *	each commit.
+ *
+ *	store_report_apply() writes the state of many reports in one
+ *	transaction: a report with no destination pending any more is
+ *	deleted, the others are updated.
  *
  *	store_report_get() fills a report whose blob the caller releases
  *	with store_report_release().  store_report_ids() returns a
@@ -78,6 +92,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -346,6 +361,21 @@ static int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* store_release_pages - let go of the map pages read so far */
+
+static void store_release_pages(struct store *st)
+{
+    MDB_envinfo info;
+
+    /* A long walk touches the whole file; the pages stay in the page
+     * cache, but need not stay in our resident set.  The map is
+     * read-only shared (no MDB_WRITEMAP), so this drops nothing. */
+    pthread_rwlock_wrlock(&st->resize);
+    if (mdb_env_info(st->env, &info) == 0 && info.me_mapaddr)
+	madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
+    pthread_rwlock_unlock(&st->resize);
+}
+
  /*
   * Keys and counters.
   */
@@ -582,6 +612,43 @@ int store_msg_put(struct store *st, const struct store_msg *msg)
     return store_txn_run(st, 1, store_msg_put_txn, (void *) msg);
 }
 
+struct store_batch_ctx {
+    size_t n;
+    store_fill_fn fill;
+    void *ctx;
+    struct store_msg *m;
+};
+
+/* store_msg_batch_txn - many messages, one transaction */
+
+static int store_msg_batch_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_batch_ctx *b = ctx;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < b->n; i++) {
+	b->fill(i, b->m, b->ctx);
+	if ((rc = store_msg_put_txn(st, txn, b->m)) != 0 && rc != RC_DUP)
+	    return rc;
+    }
+    return 0;
+}
+
+/* store_msg_put_batch - record many messages at once */
+
+int store_msg_put_batch(struct store *st, size_t n, store_fill_fn fill, void *ctx)
+{
+    struct store_batch_ctx b = {n, fill, ctx, NULL};
+    int rc;
+
+    if ((b.m = malloc(sizeof(*b.m))) == NULL)
+	return store_fail(st, "out of memory");
+    rc = store_txn_run(st, 1, store_msg_batch_txn, &b);
+    free(b.m);
+    return rc;
+}
+
 /* store_msg_seen_txn - is the queue id recorded */
 
 static int store_msg_seen_txn(struct store *st, MDB_txn *txn, void *ctx)
@@ -611,6 +678,7 @@ struct store_walk {
     int consume;
     unsigned char resume[STORE_MSG_KEY_MAX];
     size_t resume_len;			/* 0: from the start */
+    unsigned char jump[DNS_NAME_MAX + 2];	/* the next domain's first key */
     int done;
     int in_group;
     char domain[DNS_NAME_MAX + 1];
@@ -662,6 +730,10 @@ static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
     size_t count = 0;
     int rc;
 
+    /* A transaction may run again (the map grew): start its batch afresh. */
+    w->in_group = 0;
+    if (w->ops->begin)
+	w->ops->begin(w->ctx);
     if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
 	return rc;
     rc = mdb_cursor_get(cur, &key, &val, w->resume_len ? MDB_SET_RANGE : MDB_FIRST);
@@ -674,9 +746,9 @@ static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
 
 	    if ((rc = store_walk_end_group(w, &t)) != 0)
 		break;
-	    memcpy(w->resume, domain, dlen);
-	    w->resume[dlen] = 1;
-	    key.mv_data = w->resume;
+	    memcpy(w->jump, domain, dlen);
+	    w->jump[dlen] = 1;
+	    key.mv_data = w->jump;
 	    key.mv_size = dlen + 1;
 	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	    continue;
@@ -731,8 +803,10 @@ int store_msg_groups(struct store *st, uint64_t cutoff, int consume,
     w->cutoff = cutoff;
     w->consume = consume;
     while (!w->done && rc == STORE_OK) {
-	w->in_group = 0;
 	rc = store_txn_run(st, consume, store_walk_txn, w);
+	if (rc == STORE_OK && ops->commit)
+	    ops->commit(ctx);
+	store_release_pages(st);
     }
     free(w->msg);
     free(w);
@@ -815,6 +889,41 @@ static int store_report_delete_txn(struct store *st, MDB_txn *txn, void *ctx)
 int store_report_delete(struct store *st, const char *id)
 {
     return store_txn_run(st, 1, store_report_delete_txn, (void *) id);
+}
+
+struct store_apply_ctx {
+    struct store_report *const *v;
+    size_t n;
+};
+
+/* store_report_apply_txn - update or delete each report */
+
+static int store_report_apply_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_apply_ctx *a = ctx;
+    size_t i, d, pending;
+    int rc;
+
+    for (i = 0; i < a->n; i++) {
+	const struct store_report *rp = a->v[i];
+
+	for (pending = 0, d = 0; d < rp->ndests; d++)
+	    pending += rp->dests[d].state == STORE_DEST_PENDING;
+	rc = pending ? store_report_put_txn(st, txn, (void *) rp)
+	    : store_del(txn, st->report, rp->id, strlen(rp->id));
+	if (rc)
+	    return rc;
+    }
+    return 0;
+}
+
+/* store_report_apply - the state of many reports, one transaction */
+
+int store_report_apply(struct store *st, struct store_report *const *v, size_t n)
+{
+    struct store_apply_ctx a = {v, n};
+
+    return n ? store_txn_run(st, 1, store_report_apply_txn, &a) : STORE_OK;
 }
 
 struct store_ids {
@@ -1032,21 +1141,30 @@ static int store_prune_spf(struct store *st, MDB_txn *txn, struct store_prune_ct
 
 static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
 {
+    unsigned char jump[DNS_NAME_MAX + 2];
     char domain[DNS_NAME_MAX + 1];
     MDB_cursor *cur;
     MDB_val key, val;
     uint64_t time;
+    size_t dlen;
     int rc;
 
     if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
 	return rc;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+    while (rc == 0) {
 	const unsigned char *k = key.mv_data;
-	size_t dlen;
 
-	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) == 0 && time >= p->before)
+	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) == 0 && time >= p->before) {
+	    /* Records are in time order within a domain: skip to the next. */
+	    dlen = strlen(domain);
+	    memcpy(jump, domain, dlen);
+	    jump[dlen] = 1;
+	    key.mv_data = jump;
+	    key.mv_size = dlen + 1;
+	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	    continue;
+	}
 	dlen = strlen(domain);
 	if (key.mv_size > dlen + 9
 	    && (rc = store_del(txn, st->qid, k + dlen + 9, key.mv_size - dlen - 9)) != 0)
@@ -1054,6 +1172,7 @@ static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ct
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)
 	    break;
 	p->removed++;
+	rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -1106,6 +1225,8 @@ int store_prune(struct store *st, uint64_t before, uint64_t *removed)
 {
     struct store_prune_ctx p = {before, 0, 0};
     int rc = store_txn_run(st, 1, store_prune_txn, &p);
+
+    store_release_pages(st);
 
     if (removed)
 	*removed = p.removed;

@@ -142,12 +142,16 @@ typedef int (*store_spf_fn) (const struct store_spf *, void *);
 int store_spf_scan(struct store *, store_spf_fn, void *);
 int store_msg_put(struct store *, const struct store_msg *);
 int store_msg_seen(struct store *, const char *);
+typedef void (*store_fill_fn) (size_t, struct store_msg *, void *);
+int store_msg_put_batch(struct store *, size_t, store_fill_fn, void *);
 
 struct store_txn;
 
 struct store_group_ops {
     int (*record) (void *, const struct store_msg *);
     int (*group_end) (void *, struct store_txn *, const char *, uint32_t);
+    void (*begin) (void *);		/* a transaction starts (or restarts) */
+    void (*commit) (void *);		/* and is committed */
 };
 int store_msg_groups(struct store *, uint64_t, int, const struct store_group_ops *, void *);
 int store_txn_report_put(struct store_txn *, const struct store_report *);
@@ -155,6 +159,7 @@ int store_txn_report_put(struct store_txn *, const struct store_report *);
 int store_report_put(struct store *, const struct store_report *);
 int store_report_get(struct store *, const char *, struct store_report *);
 int store_report_delete(struct store *, const char *);
+int store_report_apply(struct store *, struct store_report *const *, size_t);
 int store_report_ids(struct store *, char ***, size_t *);
 void store_report_release(struct store_report *);
 

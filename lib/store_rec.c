@@ -14,7 +14,8 @@
  *	int	store_rec_report_decode(data, len, report)
  * DESCRIPTION
  *	A record is a version byte followed by fields: a one-byte tag, a
- *	two-byte big-endian length and the bytes.  Lists repeat a tag;
+ *	two-byte big-endian length and the bytes.  Integers are big-endian
+ *	in one to eight bytes.  Lists repeat a tag;
  *	structured fields nest the same encoding.  A reader skips tags it
  *	does not know, so newer writers stay readable by older readers of
  *	the same version; a record of a newer version is refused.
@@ -91,16 +92,19 @@ static void rec_str(struct buf *b, int tag, const char *s)
 	rec_field(b, tag, s, strlen(s));
 }
 
-/* rec_u64 - an integer field, eight bytes big-endian */
+/* rec_u64 - an integer field, big-endian in as few bytes as it needs */
 
 static void rec_u64(struct buf *b, int tag, uint64_t v)
 {
     unsigned char d[8];
+    size_t n = 1;
     int i;
 
-    for (i = 7; i >= 0; i--, v >>= 8)
+    while (n < 8 && v >> (8 * n))
+	n++;
+    for (i = (int) n - 1; i >= 0; i--, v >>= 8)
 	d[i] = (unsigned char) v;
-    rec_field(b, tag, d, 8);
+    rec_field(b, tag, d, n);
 }
 
 /* rec_nest_begin - start a nested field, return where its length goes */
@@ -172,15 +176,15 @@ static int rec_get_str(const unsigned char *data, size_t len, char *dst, size_t 
     return str_ncopy(dst, size, (const char *) data, len);
 }
 
-/* rec_get_u64 - an eight-byte integer */
+/* rec_get_u64 - an integer of one to eight bytes */
 
 static int rec_get_u64(const unsigned char *data, size_t len, uint64_t *v)
 {
     size_t i;
 
-    if (len != 8)
+    if (len < 1 || len > 8)
 	return -1;
-    for (*v = 0, i = 0; i < 8; i++)
+    for (*v = 0, i = 0; i < len; i++)
 	*v = *v << 8 | data[i];
     return 0;
 }

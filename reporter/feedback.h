@@ -1,0 +1,26 @@
+/*++
+ * NAME
+ *	feedback 3h
+ * SUMMARY
+ *	RFC 9990 aggregate report XML, gzip-compressed
+ *--*/
+#ifndef PD_FEEDBACK_H
+#define PD_FEEDBACK_H
+
+#include <stdint.h>
+
+#include "agg.h"
+#include "buf.h"
+
+struct fb_meta {
+    const char *org_name;
+    const char *email;
+    const char *report_id;
+    uint64_t begin, end;
+    const char *generator;
+};
+
+int fb_xml(const struct fb_meta *, const struct agg_snap *, struct buf *);
+int fb_gzip(const char *, size_t, struct buf *);
+
+#endif
