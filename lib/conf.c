@@ -462,8 +462,14 @@ static int conf_set(struct conf *conf, const struct conf_key *key, const char *v
 	return 0;
     case CONF_T_ENUM:
 	return conf_set_enum(key, field, value, err);
-    case CONF_T_LIST:
     case CONF_T_WORDS:
+	/* A command line, run by execve(): its command must be an
+	 * absolute path.  Checked here, where the error gets its
+	 * FILE:LINE; conf_derive() still checks the result as a whole. */
+	if (!append && value[strspn(value, " ")] != '/')
+	    return buf_printf(err, "needs an absolute command path"), -1;
+	return conf_set_list(key, field, value, append, err);
+    case CONF_T_LIST:
 	return conf_set_list(key, field, value, append, err);
     case CONF_T_TIME:
 	if (conf_parse_time(value, field) < 0)

@@ -21,7 +21,8 @@
  *	through our resolver, by the dkim_dns_set_query_* hooks: the key
  *	record is looked up (and cached) by dns(3) and handed to the
  *	library as a reply packet.  A temporary DNS failure becomes a key
- *	retrieval failure (temperror), not "no key".  At most
+ *	retrieval failure (temperror), not "no key"; a d= or s= that makes
+ *	no DNS name is "no key" (permerror).  At most
  *	max_signatures signatures of a message are evaluated; the rest are
  *	ignored (but counted in result->seen).
  *
@@ -92,8 +93,17 @@ static int dkimv_dns_start(void *srv, int type, unsigned char *query, unsigned c
     struct dkimv_query *q;
     long len;
 
-    dns_lookup(dv->dns, (const char *) query, (uint16_t) type, &a);
-    len = a ? dns_answer_wire(a, (const char *) query, buf, buflen) : -1;
+    if (dns_lookup(dv->dns, (const char *) query, (uint16_t) type, &a) == DNS_BADNAME) {
+	/* A d= or s= that makes no DNS name (quotes, backslashes, labels
+	 * too long...) can have no key: answer NXDOMAIN, a permanent "no
+	 * key" (permerror).  A failed query would read as temperror, and a
+	 * DKIM temperror defers the message. */
+	struct dns_answer nx = {.status = DNS_NXDOMAIN, .type = (uint16_t) type};
+
+	len = dns_answer_wire(&nx, "invalid", buf, buflen);
+    } else {
+	len = a ? dns_answer_wire(a, (const char *) query, buf, buflen) : -1;
+    }
     dns_answer_free(a);
     if (len < 0 || (q = malloc(sizeof(*q))) == NULL)
 	return -1;				/* the library: key retrieval failed */
@@ -292,7 +302,9 @@ static void dkimv_sig_fill(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_sig *out)
     unsigned int flags = dkim_sig_getflags(sig), bits = 0;
     int bh = dkim_sig_getbh(sig), err = dkim_sig_geterror(sig);
     const unsigned char *d = dkim_sig_getdomain(sig), *s = dkim_sig_getselector(sig);
-    const unsigned char *alg = dkim_sig_getalgorithm(sig);
+    /* header.a is the a= tag as written: the library's own code for it
+     * reads "rsa-sha1" for a signature it stopped parsing before a=. */
+    const unsigned char *alg = dkim_sig_gettagvalue(sig, 0, (u_char *) "a");
     dkim_alg_t algcode = DKIM_SIGN_UNKNOWN;
     const char *why;
     size_t blen = sizeof(out->b);

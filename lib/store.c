@@ -28,6 +28,7 @@
  *	int	store_meta_get(st, name, value)
  *	int	store_meta_put(st, name, value)
  *	int	store_stat_scan(st, first_day, last_day, fn, ctx)
+ *	int	store_stat_add(st, rows, count)
  *	int	store_prune(st, before, removed)
  * DESCRIPTION
  *	One LMDB environment in one directory, written by many processes
@@ -41,7 +42,8 @@
  *	one policy domain and day together, the way reports need them.
  * .IP qid
  *	queue id -> msg key: one record per message, whatever the number
- *	of pipe(8) deliveries.
+ *	of pipe(8) deliveries.  Kept after the record is reported, until
+ *	it is pruned by age.
  * .IP report
  *	report id -> a built report with its destinations' state.
  * .IP stat
@@ -77,6 +79,10 @@
  *	gathered in an attempt that did not commit, and ops->commit after
  *	each commit.
  *
+ *	store_stat_add() adds counts gathered elsewhere (the policy
+ *	server's rejections, counted in memory and written once a second)
+ *	to the daily counters, in one transaction.
+ *
  *	store_report_apply() writes the state of many reports in one
  *	transaction: a report with no destination pending any more is
  *	deleted, the others are updated.
@@ -89,6 +95,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +112,7 @@
 
 #define STORE_SCHEMA		1
 #define STORE_MAXREADERS	1024
-#define STORE_BATCH		20000	/* records per write transaction */
+#define STORE_BATCH		5000	/* records per write transaction */
 #define STORE_MSG_KEY_MAX	(DNS_NAME_MAX + 1 + 8 + STORE_QID_MAX)
 
 struct store {
@@ -361,18 +368,49 @@ static int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* store_map_range - where data.mdb is mapped in this process */
+
+static int store_map_range(struct store *st, uintptr_t *start, uintptr_t *end)
+{
+    char line[4600], want[4200];
+    const char *path;
+    FILE *fp;
+    int found = 0;
+
+    /* LMDB tells the map address only for MDB_FIXEDMAP: ask the kernel. */
+    if (mdb_env_get_path(st->env, &path) != 0
+	|| snprintf(want, sizeof(want), "%s/data.mdb", path) >= (int) sizeof(want)
+	|| (fp = fopen("/proc/self/maps", "r")) == NULL)
+	return -1;
+    while (!found && fgets(line, sizeof(line), fp) != NULL) {
+	char *name = strchr(line, '/'), *nl;
+	unsigned long long lo, hi;
+
+	if (name == NULL || (nl = strchr(name, '\n')) == NULL)
+	    continue;
+	*nl = 0;
+	if (strcmp(name, want) == 0 && sscanf(line, "%llx-%llx", &lo, &hi) == 2) {
+	    *start = (uintptr_t) lo;
+	    *end = (uintptr_t) hi;
+	    found = 1;
+	}
+    }
+    fclose(fp);
+    return found ? 0 : -1;
+}
+
 /* store_release_pages - let go of the map pages read so far */
 
 static void store_release_pages(struct store *st)
 {
-    MDB_envinfo info;
+    uintptr_t start, end;
 
     /* A long walk touches the whole file; the pages stay in the page
      * cache, but need not stay in our resident set.  The map is
-     * read-only shared (no MDB_WRITEMAP), so this drops nothing. */
+     * read-only and shared (no MDB_WRITEMAP), so this loses nothing. */
     pthread_rwlock_wrlock(&st->resize);
-    if (mdb_env_info(st->env, &info) == 0 && info.me_mapaddr)
-	madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
+    if (store_map_range(st, &start, &end) == 0)
+	madvise((void *) start, end - start, MADV_DONTNEED);
     pthread_rwlock_unlock(&st->resize);
 }
 
@@ -433,10 +471,10 @@ static int store_msg_key_parse(const MDB_val *key, char *domain, size_t size, ui
     return 0;
 }
 
-/* store_stat_add - add to one daily counter */
+/* store_stat_bump - add to the daily counters of a domain */
 
-static int store_stat_add(struct store *st, MDB_txn *txn, uint64_t time, const char *domain,
-			          const int *which, size_t n)
+static int store_stat_bump(struct store *st, MDB_txn *txn, uint64_t time, const char *domain,
+			           const uint64_t *add)
 {
     unsigned char key[4 + DNS_NAME_MAX + 1], val[8 * STORE_STAT_COUNT];
     uint32_t day = (uint32_t) (time / 86400);
@@ -457,12 +495,53 @@ static int store_stat_add(struct store *st, MDB_txn *txn, uint64_t time, const c
 	memcpy(val, old.mv_data, old.mv_size < sizeof(val) ? old.mv_size : sizeof(val));
     else if (rc != RC_NOTFOUND)
 	return rc;
-    for (i = 0; i < n; i++) {
-	unsigned char *p = val + 8 * which[i];
-
-	store_be64(p, store_get_be64(p) + 1);
-    }
+    for (i = 0; i < STORE_STAT_COUNT; i++)
+	if (add[i])
+	    store_be64(val + 8 * i, store_get_be64(val + 8 * i) + add[i]);
     return store_put(txn, st->stat, key, 4 + dlen, val, sizeof(val));
+}
+
+/* store_stat_one - one more of each counter named */
+
+static int store_stat_one(struct store *st, MDB_txn *txn, uint64_t time, const char *domain,
+			          const int *which, size_t n)
+{
+    uint64_t add[STORE_STAT_COUNT];
+    size_t i;
+
+    memset(add, 0, sizeof(add));
+    for (i = 0; i < n; i++)
+	add[which[i]]++;
+    return store_stat_bump(st, txn, time, domain, add);
+}
+
+struct store_stat_add_ctx {
+    struct store_stat *const *rows;
+    size_t n;
+};
+
+/* store_stat_add_txn - many rows of counts */
+
+static int store_stat_add_txn(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_stat_add_ctx *a = ctx;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < a->n; i++)
+	if ((rc = store_stat_bump(st, txn, (uint64_t) a->rows[i]->day * 86400,
+				  a->rows[i]->domain, a->rows[i]->n)) != 0)
+	    return rc;
+    return 0;
+}
+
+/* store_stat_add - counts gathered in memory, in one transaction */
+
+int store_stat_add(struct store *st, struct store_stat *const *rows, size_t n)
+{
+    struct store_stat_add_ctx a = {rows, n};
+
+    return n ? store_txn_run(st, 1, store_stat_add_txn, &a) : STORE_OK;
 }
 
  /*
@@ -488,7 +567,7 @@ static int store_spf_put_txn(struct store *st, MDB_txn *txn, void *ctx)
     }
     which = spf->action == STORE_ACT_REJECT ? STORE_STAT_SPF_REJECT
 	: spf->action == STORE_ACT_DEFER ? STORE_STAT_SPF_DEFER : STORE_STAT_SPF_ACCEPT;
-    return rc ? rc : store_stat_add(st, txn, spf->time, spf->domain, &which, 1);
+    return rc ? rc : store_stat_one(st, txn, spf->time, spf->domain, &which, 1);
 }
 
 /* store_spf_put - record what the policy server decided */
@@ -600,7 +679,7 @@ static int store_msg_put_txn(struct store *st, MDB_txn *txn, void *ctx)
     which[n++] = m->disposition == RES_DISP_REJECT ? STORE_STAT_DISP_REJECT
 	: m->disposition == RES_DISP_QUARANTINE ? STORE_STAT_DISP_QUARANTINE
 	: STORE_STAT_DISP_NONE;
-    return store_stat_add(st, txn, m->time, dom, which, (size_t) n);
+    return store_stat_one(st, txn, m->time, dom, which, (size_t) n);
 }
 
 /* store_msg_put - record one message, unless its queue id is known */
@@ -703,17 +782,16 @@ static int store_walk_end_group(struct store_walk *w, struct store_txn *t)
 static int store_walk_record(struct store *st, MDB_txn *txn, MDB_cursor *cur,
 			             struct store_walk *w, MDB_val *key, MDB_val *val)
 {
-    int rc;
-
     if (store_rec_msg_decode(val->mv_data, val->mv_size, w->msg) < 0) {
 	log_warn("store: skipping a damaged message record of %s", w->domain);
     } else if (w->ops->record(w->ctx, w->msg) < 0) {
 	return store_fail(st, "report building failed for %s", w->domain), RC_FAILED;
-    } else if (w->consume && w->msg->queue_id[0]
-	       && (rc = store_del(txn, st->qid, w->msg->queue_id, strlen(w->msg->queue_id))) != 0) {
-	return rc;
     }
+    /* The queue id stays in the index until it is pruned by age: a
+     * late second delivery of the message is still known, and deleting
+     * here would touch every page of the index in every batch. */
     (void) key;
+    (void) txn;
     return w->consume ? mdb_cursor_del(cur, 0) : 0;
 }
 
@@ -922,28 +1000,48 @@ static int store_report_apply_txn(struct store *st, MDB_txn *txn, void *ctx)
 int store_report_apply(struct store *st, struct store_report *const *v, size_t n)
 {
     struct store_apply_ctx a = {v, n};
+    int rc = n ? store_txn_run(st, 1, store_report_apply_txn, &a) : STORE_OK;
 
-    return n ? store_txn_run(st, 1, store_report_apply_txn, &a) : STORE_OK;
+    if (n > 1)
+	store_release_pages(st);		/* a batch: pages read for it go */
+    return rc;
 }
 
 struct store_ids {
     char **v;
     size_t n, cap;
+    size_t batch_start;			/* ids before this one: earlier batches */
+    int done;
 };
 
-/* store_report_ids_txn - collect every report id */
+/* store_report_ids_txn - collect report ids, a batch at a time */
 
 static int store_report_ids_txn(struct store *st, MDB_txn *txn, void *ctx)
 {
     struct store_ids *ids = ctx;
     MDB_cursor *cur;
-    MDB_val key, val;
+    MDB_val key;
     int rc;
 
+    /* Run again after a map resize: drop what the failed try added. */
+    while (ids->n > ids->batch_start)
+	free(ids->v[--ids->n]);
     if ((rc = mdb_cursor_open(txn, st->report, &cur)) != 0)
 	return rc;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    if (ids->n) {
+	const char *last = ids->v[ids->n - 1];
+
+	key.mv_data = (void *) last;
+	key.mv_size = strlen(last);
+	/* On from the last id seen; past it if it is still there. */
+	if ((rc = mdb_cursor_get(cur, &key, NULL, MDB_SET_RANGE)) == 0
+	    && key.mv_size == strlen(last) && memcmp(key.mv_data, last, key.mv_size) == 0)
+	    rc = mdb_cursor_get(cur, &key, NULL, MDB_NEXT);
+    } else {
+	rc = mdb_cursor_get(cur, &key, NULL, MDB_FIRST);
+    }
+    /* Keys only: asking for the data would read every report. */
+    for (; rc == 0; rc = mdb_cursor_get(cur, &key, NULL, MDB_NEXT)) {
 	if (ids->n == ids->cap) {
 	    size_t cap = ids->cap ? ids->cap * 2 : 64;
 	    char **v = realloc(ids->v, cap * sizeof(*v));
@@ -955,19 +1053,28 @@ static int store_report_ids_txn(struct store *st, MDB_txn *txn, void *ctx)
 	}
 	if ((ids->v[ids->n] = str_ndup(key.mv_data, key.mv_size)) == NULL)
 	    break;
-	ids->n++;
+	if (++ids->n - ids->batch_start >= STORE_BATCH)
+	    break;
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc ? rc : ENOMEM;
+    if (rc == MDB_NOTFOUND)
+	ids->done = 1;
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc ? rc : ENOMEM;
 }
 
 /* store_report_ids - every stored report id */
 
 int store_report_ids(struct store *st, char ***idsp, size_t *countp)
 {
-    struct store_ids ids = {NULL, 0, 0};
-    int rc = store_txn_run(st, 0, store_report_ids_txn, &ids);
+    struct store_ids ids = {NULL, 0, 0, 0, 0};
+    int rc = STORE_OK;
 
+    /* Reports are large: read their keys in batches and let the pages go. */
+    while (rc == STORE_OK && !ids.done) {
+	ids.batch_start = ids.n;
+	rc = store_txn_run(st, 0, store_report_ids_txn, &ids);
+	store_release_pages(st);
+    }
     if (rc != STORE_OK) {
 	str_split_free(ids.v, ids.n);
 	ids.v = NULL;
@@ -1112,6 +1219,8 @@ struct store_prune_ctx {
     uint64_t before;
     uint64_t removed;
     int done;
+    unsigned char resume[STORE_QID_MAX + 1];
+    size_t resume_len;
 };
 
 /* store_prune_spf - verdicts older than before */
@@ -1153,8 +1262,6 @@ static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ct
 	return rc;
     rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
     while (rc == 0) {
-	const unsigned char *k = key.mv_data;
-
 	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) == 0 && time >= p->before) {
 	    /* Records are in time order within a domain: skip to the next. */
 	    dlen = strlen(domain);
@@ -1165,10 +1272,6 @@ static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ct
 	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	    continue;
 	}
-	dlen = strlen(domain);
-	if (key.mv_size > dlen + 9
-	    && (rc = store_del(txn, st->qid, k + dlen + 9, key.mv_size - dlen - 9)) != 0)
-	    break;
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)
 	    break;
 	p->removed++;
@@ -1176,6 +1279,41 @@ static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ct
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* store_prune_qid - queue ids of messages older than before, a batch */
+
+static int store_prune_qid(struct store *st, MDB_txn *txn, void *ctx)
+{
+    struct store_prune_ctx *p = ctx;
+    char domain[DNS_NAME_MAX + 1];
+    MDB_cursor *cur;
+    MDB_val key = {p->resume_len, p->resume}, val;
+    uint64_t time;
+    size_t seen = 0;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->qid, &cur)) != 0)
+	return rc;
+    rc = mdb_cursor_get(cur, &key, &val, p->resume_len ? MDB_SET_RANGE : MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	if (seen++ >= STORE_BATCH * 5 && key.mv_size <= sizeof(p->resume)) {
+	    memcpy(p->resume, key.mv_data, key.mv_size);
+	    p->resume_len = key.mv_size;
+	    break;				/* the next batch goes on from here */
+	}
+	/* The value is the message's key, which holds its time. */
+	if (store_msg_key_parse(&val, domain, sizeof(domain), &time) == 0 && time >= p->before)
+	    continue;
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+	    break;
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+	p->done = 1;
+	return 0;
+    }
+    return rc;
 }
 
 /* store_prune_stat - counter rows of days before */
@@ -1223,10 +1361,19 @@ static int store_prune_txn(struct store *st, MDB_txn *txn, void *ctx)
 
 int store_prune(struct store *st, uint64_t before, uint64_t *removed)
 {
-    struct store_prune_ctx p = {before, 0, 0};
-    int rc = store_txn_run(st, 1, store_prune_txn, &p);
+    struct store_prune_ctx p;
+    int rc;
 
+    memset(&p, 0, sizeof(p));
+    p.before = before;
+    rc = store_txn_run(st, 1, store_prune_txn, &p);
     store_release_pages(st);
+    /* The queue id index is in no time order: it is read in batches,
+     * so the pages read need not all stay resident at once. */
+    while (rc == STORE_OK && !p.done) {
+	rc = store_txn_run(st, 1, store_prune_qid, &p);
+	store_release_pages(st);
+    }
 
     if (removed)
 	*removed = p.removed;

@@ -168,6 +168,7 @@ int store_meta_put(struct store *, const char *, uint64_t);
 
 typedef int (*store_stat_fn) (const struct store_stat *, void *);
 int store_stat_scan(struct store *, uint32_t, uint32_t, store_stat_fn, void *);
+int store_stat_add(struct store *, struct store_stat *const *, size_t);
 
 int store_prune(struct store *, uint64_t, uint64_t *);
 

@@ -259,17 +259,49 @@ static int filter_dmarc(struct filter *f)
     return 0;
 }
 
+/* filter_could_align - might id align with the author of ev (RFC 9989 4.4) */
+
+static int filter_could_align(const struct dmarc_eval *ev, const char *author, const char *id,
+			              char mode)
+{
+    size_t il = strlen(id), ol = strlen(ev->org_domain);
+
+    if (il == 0 || ol == 0 || str_eq_ci(id, author))
+	return 1;				/* unknown, or identical */
+    if (mode == 's')
+	return 0;
+    /* Relaxed: the organizational domain of id is a suffix of id. */
+    return il >= ol && str_eq_ci(id + il - ol, ev->org_domain)
+	&& (il == ol || id[il - ol - 1] == '.');
+}
+
 /* filter_auth_temperror - could a DNS failure have hidden a pass */
 
 static int filter_auth_temperror(const struct filter *f)
 {
-    size_t i;
+    size_t i, j;
 
-    if (f->spf.result == RES_SPF_TEMPERROR)
-	return 1;
-    for (i = 0; i < f->dkim.n; i++)
-	if (f->dkim.sig[i].result == RES_DKIM_TEMPERROR)
+    /*
+     * Only an identifier that could align with a failing author could
+     * have turned its fail into a pass.  Counting every temperror let
+     * any sender turn a p=reject fail into an endless deferral (and, at
+     * the end of the queue lifetime, a bounce to the forged sender) by
+     * adding a signature for a domain whose DNS does not answer.
+     */
+    for (i = 0; i < f->nevals; i++) {
+	const struct dmarc_eval *ev = &f->evals[i];
+	const char *author = f->authors.domain[i];
+
+	if (ev->result != RES_DMARC_FAIL)
+	    continue;
+	if (f->spf.result == RES_SPF_TEMPERROR
+	    && filter_could_align(ev, author, f->spf.domain, ev->rec.aspf))
 	    return 1;
+	for (j = 0; j < f->dkim.n; j++)
+	    if (f->dkim.sig[j].result == RES_DKIM_TEMPERROR
+		&& filter_could_align(ev, author, f->dkim.sig[j].domain, ev->rec.adkim))
+		return 1;
+    }
     return 0;
 }
 
@@ -299,8 +331,12 @@ static void filter_ar_dkim(struct ar *ar, const struct dkimv_result *dk)
 	    snprintf(bits, sizeof(bits), "%u-bit key", s->keybits);
 	    ar_add_comment(ar, bits);
 	}
-	ar_add_prop(ar, "header", "d", s->domain);
-	ar_add_prop(ar, "header", "s", s->selector);
+	/* Empty for a signature the library could not read: an empty
+	 * header.d="" is legal but trips common AR parsers; leave it out. */
+	if (s->domain[0])
+	    ar_add_prop(ar, "header", "d", s->domain);
+	if (s->selector[0])
+	    ar_add_prop(ar, "header", "s", s->selector);
 	if (s->algorithm[0])
 	    ar_add_prop(ar, "header", "a", s->algorithm);
 	if (s->b[0])

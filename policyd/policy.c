@@ -12,7 +12,11 @@
  *
  *	void	pol_conn_init(conn)
  *	void	pol_conn_free(conn)
- *	int	pol_decide(conn, world, store, req, action)
+ *	int	pol_decide(conn, world, store, counters, req, action)
+ *
+ *	int	pol_counters_init(counters)
+ *	void	pol_counters_flush(counters, store)
+ *	void	pol_counters_free(counters)
  * DESCRIPTION
  *	A world is the configuration with what is built from it (the DNS
  *	resolver, the address lists).  It is immutable and reference
@@ -33,6 +37,11 @@
  *	that authenticated get DUNNO with no lookup.  Clients in the
  *	whitelist are checked (for the header) but never rejected or
  *	deferred.
+ *
+ *	Rejections and deferrals are counted for postdmarc-reporter --stats
+ *	in counters, in memory: pol_counters_flush() writes them to the
+ *	store in one transaction (the server does so every second), so a
+ *	flood of forged mail costs no disk write per message.
  *
  *	On internal trouble it returns -1 (the caller then closes the
  *	connection without an answer, and Postfix tries again later, as
@@ -289,6 +298,71 @@ static void pol_store(struct pol_conn *c, struct store *st, const char *qid, con
 	log_warn("%s: store: %s", *qid ? qid : "NOQUEUE", store_error(st));
 }
 
+/* pol_counters_init - no counts yet */
+
+int pol_counters_init(struct pol_counters *pc)
+{
+    pthread_mutex_init(&pc->lock, NULL);
+    return hmap_init(&pc->rows, 64);
+}
+
+/* pol_count - one more rejection or deferral for a domain today */
+
+static void pol_count(struct pol_counters *pc, const char *domain, int action)
+{
+    uint32_t day = (uint32_t) (time(NULL) / 86400);
+    struct store_stat **slot;
+    char key[DNS_NAME_MAX + 16];
+    int created, n;
+
+    if (pc == NULL)
+	return;
+    n = snprintf(key, sizeof(key), "%u/%.255s", day, domain);
+    pthread_mutex_lock(&pc->lock);
+    slot = (struct store_stat **) hmap_slot(&pc->rows, key, (size_t) n, &created);
+    if (slot && created && (*slot = calloc(1, sizeof(**slot))) != NULL) {
+	(*slot)->day = day;
+	snprintf((*slot)->domain, sizeof((*slot)->domain), "%s", domain);
+    }
+    if (slot && *slot)
+	(*slot)->n[action == STORE_ACT_REJECT ? STORE_STAT_SPF_REJECT : STORE_STAT_SPF_DEFER]++;
+    pthread_mutex_unlock(&pc->lock);
+}
+
+/* pol_counters_flush - write what was counted, start again */
+
+void pol_counters_flush(struct pol_counters *pc, struct store *st)
+{
+    struct hmap rows;
+    struct store_stat **v;
+    size_t i, n;
+
+    pthread_mutex_lock(&pc->lock);
+    rows = pc->rows;
+    if (hmap_count(&rows) == 0 || st == NULL || hmap_init(&pc->rows, 64) < 0) {
+	pthread_mutex_unlock(&pc->lock);
+	return;
+    }
+    pthread_mutex_unlock(&pc->lock);
+    n = hmap_count(&rows);
+    if ((v = calloc(n, sizeof(*v))) != NULL) {
+	for (i = 0; i < n; i++)
+	    v[i] = hmap_at(&rows, i)->value;
+	if (store_stat_add(st, v, n) != STORE_OK)
+	    log_warn("store: counting rejections: %s", store_error(st));
+	free(v);
+    }
+    hmap_free(&rows, free);
+}
+
+/* pol_counters_free - release (after a last flush) */
+
+void pol_counters_free(struct pol_counters *pc)
+{
+    hmap_free(&pc->rows, free);
+    pthread_mutex_destroy(&pc->lock);
+}
+
 /* pol_log - one line per decision */
 
 static void pol_log(const struct req *req, const struct pol_conn *c, const char *action)
@@ -337,7 +411,7 @@ static void pol_new_instance(struct pol_conn *c, struct pol_world *w, const char
 /* pol_decide - answer one request */
 
 int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
-	               const struct req *req, struct buf *out)
+	               struct pol_counters *pc, const struct req *req, struct buf *out)
 {
     const char *type = req_get(req, "request"), *state = req_get(req, "protocol_state");
     const char *ip = req_get(req, "client_address"), *instance = req_get(req, "instance");
@@ -367,7 +441,7 @@ int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
 	action = strncmp(c->verdict, "550", 3) == 0 ? STORE_ACT_REJECT
 	    : strncmp(c->verdict, "DEFER", 5) == 0 ? STORE_ACT_DEFER : STORE_ACT_ACCEPT;
 	if (action != STORE_ACT_ACCEPT)
-	    pol_store(c, st, "", ip, helo, sender, action);	/* counted once */
+	    pol_count(pc, c->mfrom.domain[0] ? c->mfrom.domain : c->helo.domain, action);
 	/* PREPEND cannot run at END-OF-MESSAGE (access(5)). */
 	if (eom && strncmp(c->verdict, "PREPEND", 7) == 0) {
 	    buf_reset(out);

@@ -7,8 +7,11 @@
 #ifndef PD_POLICY_H
 #define PD_POLICY_H
 
+#include <pthread.h>
+
 #include "buf.h"
 #include "conf.h"
+#include "hmap.h"
 #include "dns.h"
 #include "inet.h"
 #include "request.h"
@@ -36,13 +39,22 @@ struct pol_conn {
     int whitelisted;
 };
 
+/* SMTP-time rejections, counted in memory and written once a second. */
+struct pol_counters {
+    pthread_mutex_t lock;
+    struct hmap rows;			/* "day/domain" -> struct store_stat */
+};
+
 struct pol_world *pol_world_new(struct conf *, char *, size_t);
 struct pol_world *pol_world_ref(struct pol_world *);
 void pol_world_unref(struct pol_world *);
 
 void pol_conn_init(struct pol_conn *);
 void pol_conn_free(struct pol_conn *);
-int pol_decide(struct pol_conn *, struct pol_world *, struct store *, const struct req *,
-	               struct buf *);
+int pol_decide(struct pol_conn *, struct pol_world *, struct store *, struct pol_counters *,
+	               const struct req *, struct buf *);
+int pol_counters_init(struct pol_counters *);
+void pol_counters_flush(struct pol_counters *, struct store *);
+void pol_counters_free(struct pol_counters *);
 
 #endif

@@ -61,6 +61,7 @@ struct srv {
     pthread_cond_t idle;		/* signalled when active drops */
     struct pol_world *world;		/* current; guarded by lock */
     struct store *store;		/* guarded by lock once set */
+    struct pol_counters counters;
     time_t store_tried;
     const char *conf_path;
     int conf_explicit;
@@ -88,6 +89,10 @@ struct srv *srv_new(struct pol_world *world, const char *conf_path, int conf_exp
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->world = world;
+    if (pol_counters_init(&s->counters) < 0) {
+	free(s);
+	return NULL;
+    }
     s->conf_path = conf_path;
     s->conf_explicit = conf_explicit;
     return s;
@@ -103,6 +108,8 @@ void srv_free(struct srv *s)
 	return;
     for (i = 0; i < s->nlfds; i++)
 	close(s->lfds[i]);
+    pol_counters_flush(&s->counters, s->store);
+    pol_counters_free(&s->counters);
     store_close(s->store);
     pol_world_unref(s->world);
     pthread_mutex_destroy(&s->lock);
@@ -230,7 +237,7 @@ static int srv_answer(struct srv *s, struct pol_conn *pc, const struct req *req,
 
     if (s->store == NULL)
 	srv_open_store(s);
-    ret = pol_decide(pc, w, s->store, req, &action);
+    ret = pol_decide(pc, w, s->store, &s->counters, req, &action);
     pol_world_unref(w);
     if (ret == 0) {
 	buf_printf(&reply, "action=%s\n\n", buf_str(&action));
@@ -453,8 +460,9 @@ int srv_run(struct srv *s)
 	pfd[i + 1].events = POLLIN;
     }
     while (!s->stopping) {
-	if (poll(pfd, s->nlfds + 1, 60000) < 0 && errno != EINTR)
+	if (poll(pfd, s->nlfds + 1, 1000) < 0 && errno != EINTR)
 	    break;
+	pol_counters_flush(&s->counters, s->store);
 	while (read(srv_pipe[0], &sig, 1) == 1) {
 	    if (sig == SIGHUP)
 		srv_reload(s);

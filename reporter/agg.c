@@ -38,6 +38,7 @@
 int agg_init(struct agg *a)
 {
     a->records = a->skipped = 0;
+    buf_init(&a->key, AGG_KEY_MAX);
     return hmap_init(&a->snaps, 8);
 }
 
@@ -76,19 +77,31 @@ static void agg_snap_free(void *p)
 void agg_free(struct agg *a)
 {
     hmap_free(&a->snaps, agg_snap_free);
+    buf_free(&a->key);
 }
 
 /* agg_policy_key - what makes two policy snapshots the same */
 
 static void agg_policy_key(struct buf *k, const struct store_policy *p)
 {
+    char flags[8];
     size_t i;
 
-    buf_printf(k, "%d%c%d%c%d%c%c%c%c%c%d%c%c%c%s%c%d", p->p, AGG_SEP, p->sp, AGG_SEP, p->np,
-	       AGG_SEP, p->adkim, AGG_SEP, p->aspf, AGG_SEP, p->testing, AGG_SEP, p->psd,
-	       AGG_SEP, p->fo, AGG_SEP, p->discovery);
-    for (i = 0; i < p->nrua; i++)
-	buf_printf(k, "%c%s", AGG_SEP, p->rua[i]);
+    flags[0] = (char) ('0' + p->p);
+    flags[1] = (char) ('0' + p->sp);
+    flags[2] = (char) ('0' + p->np);
+    flags[3] = p->adkim;
+    flags[4] = p->aspf;
+    flags[5] = (char) ('0' + p->testing);
+    flags[6] = p->psd;
+    flags[7] = (char) ('0' + p->discovery);
+    buf_add(k, flags, sizeof(flags));
+    buf_addch(k, AGG_SEP);
+    buf_addstr(k, p->fo);
+    for (i = 0; i < p->nrua; i++) {
+	buf_addch(k, AGG_SEP);
+	buf_addstr(k, p->rua[i]);
+    }
 }
 
 /* agg_dkim_rank - RFC 9990 preference of a DKIM result in a row */
@@ -122,6 +135,29 @@ static size_t agg_dkim_order(const struct store_msg *m, const struct store_dkim 
     return n;
 }
 
+/* agg_key_str - a string and a separator */
+
+static void agg_key_str(struct buf *k, const char *s)
+{
+    buf_addstr(k, s);
+    buf_addch(k, AGG_SEP);
+}
+
+/* agg_key_int - a small number and a separator */
+
+static void agg_key_int(struct buf *k, int v)
+{
+    char d[16];
+    size_t n = 0;
+    unsigned u = (unsigned) v;
+
+    do
+	d[sizeof(d) - 1 - n++] = (char) ('0' + u % 10);
+    while ((u /= 10) && n < sizeof(d));
+    buf_add(k, d + sizeof(d) - n, n);
+    buf_addch(k, AGG_SEP);
+}
+
 /* agg_row_key - what makes two messages the same row */
 
 static void agg_row_key(struct buf *k, const struct store_msg *m,
@@ -129,14 +165,25 @@ static void agg_row_key(struct buf *k, const struct store_msg *m,
 {
     size_t i;
 
-    buf_printf(k, "%s%c%d%c%d%c%d%c%s%c%s%c%s%c%s%c%d", m->source_ip, AGG_SEP, m->disposition,
-	       AGG_SEP, m->dkim_aligned, AGG_SEP, m->spf_aligned, AGG_SEP, m->header_from,
-	       AGG_SEP, m->env_from, AGG_SEP, m->env_to, AGG_SEP, m->spf_domain, AGG_SEP,
-	       m->spf_result);
-    for (i = 0; i < m->nreasons; i++)
-	buf_printf(k, "%cR%d:%s", AGG_SEP, m->reasons[i].type, m->reasons[i].comment);
-    for (i = 0; i < ndkim; i++)
-	buf_printf(k, "%cD%s:%s:%d", AGG_SEP, dkim[i]->domain, dkim[i]->selector, dkim[i]->result);
+    agg_key_str(k, m->source_ip);
+    agg_key_int(k, m->disposition);
+    agg_key_int(k, m->dkim_aligned);
+    agg_key_int(k, m->spf_aligned);
+    agg_key_str(k, m->header_from);
+    agg_key_str(k, m->env_from);
+    agg_key_str(k, m->env_to);
+    agg_key_str(k, m->spf_domain);
+    agg_key_int(k, m->spf_result);
+    for (i = 0; i < m->nreasons; i++) {
+	agg_key_int(k, m->reasons[i].type);
+	agg_key_str(k, m->reasons[i].comment);
+    }
+    buf_addch(k, AGG_SEP);			/* reasons end, DKIM results follow */
+    for (i = 0; i < ndkim; i++) {
+	agg_key_str(k, dkim[i]->domain);
+	agg_key_str(k, dkim[i]->selector);
+	agg_key_int(k, dkim[i]->result);
+    }
 }
 
 /* agg_row_new - a row from its first message */
@@ -202,11 +249,11 @@ static struct agg_snap *agg_snap_of(struct agg *a, const struct store_msg *m, st
 int agg_add(struct agg *a, const struct store_msg *m)
 {
     const struct store_dkim *dkim[REPORT_DKIM_MAX];
-    struct buf k = BUF_INIT(AGG_KEY_MAX);
+    struct buf *k = &a->key;
     struct agg_snap *s;
     struct agg_row **slot;
     size_t ndkim;
-    int created, ret = -1;
+    int created;
 
     if ((m->dmarc_result != RES_DMARC_PASS && m->dmarc_result != RES_DMARC_FAIL)
 	|| m->policy.domain[0] == 0) {
@@ -214,20 +261,19 @@ int agg_add(struct agg *a, const struct store_msg *m)
 	return 0;
     }
     ndkim = agg_dkim_order(m, dkim);
-    if ((s = agg_snap_of(a, m, &k)) != NULL) {
-	buf_reset(&k);
-	agg_row_key(&k, m, dkim, ndkim);
-	slot = buf_error(&k) ? NULL
-	    : (struct agg_row **) hmap_slot(&s->rows, k.data, k.len, &created);
-	if (slot && (!created || (*slot = agg_row_new(m, dkim, ndkim)) != NULL)) {
-	    (*slot)->count++;
-	    s->count++;
-	    s->first = m->time < s->first ? m->time : s->first;
-	    s->last = m->time > s->last ? m->time : s->last;
-	    a->records++;
-	    ret = 0;
-	}
-    }
-    buf_free(&k);
-    return ret;
+    if ((s = agg_snap_of(a, m, k)) == NULL)
+	return -1;
+    buf_reset(k);
+    agg_row_key(k, m, dkim, ndkim);
+    if (buf_error(k) || (slot = (struct agg_row **) hmap_slot(&s->rows, k->data, k->len,
+							       &created)) == NULL)
+	return -1;
+    if (created && (*slot = agg_row_new(m, dkim, ndkim)) == NULL)
+	return -1;
+    (*slot)->count++;
+    s->count++;
+    s->first = m->time < s->first ? m->time : s->first;
+    s->last = m->time > s->last ? m->time : s->last;
+    a->records++;
+    return 0;
 }

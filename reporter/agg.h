@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "hmap.h"
 #include "store.h"
 
@@ -32,6 +33,7 @@ struct agg_snap {
 
 struct agg {
     struct hmap snaps;			/* policy key -> struct agg_snap */
+    struct buf key;			/* scratch, reused for every record */
     uint64_t records;			/* reportable records added */
     uint64_t skipped;			/* records with nothing to report */
 };

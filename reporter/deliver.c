@@ -44,7 +44,7 @@
 #include "str.h"
 
 #define DELIVER_BACKOFF_MAX	(6 * 3600)	/* seconds between tries, at most */
-#define DELIVER_BATCH		1000	/* reports per state write, --output */
+#define DELIVER_BATCH		200	/* reports per state write, --output */
 
 /* deliver_host - the host part of an address */
 
