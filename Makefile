@@ -19,6 +19,12 @@ VERSION   := 0.1.0
 ifeq ($(SANITIZE),1)
 BUILD     ?= build/san
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# For the whole test run, and so for every program the tests start: reports
+# go to stderr and make the program exit non-zero (the tests fail on both);
+# leaks inside third-party libraries are suppressed frame by frame.
+export ASAN_OPTIONS := detect_leaks=1:halt_on_error=1:abort_on_error=0
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 else
 BUILD     ?= build
 SANFLAGS  :=
@@ -147,6 +153,7 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 etc/* $(DESTDIR)$(DOCDIR)/examples/
+	install -m 755 scripts/setup-system $(DESTDIR)$(DOCDIR)/examples/
 	install -m 644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
 
 clean:

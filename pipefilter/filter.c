@@ -188,6 +188,10 @@ static int filter_dkim(struct filter *f)
     int ret = -1, eoh;
 
     f->dkim.n = f->dkim.seen = 0;
+    for (i = 0; i < f->head.n && !msg_field_is(&f->head.v[i], "DKIM-Signature"); i++)
+	 /* void */ ;
+    if (i == f->head.n)
+	return 0;				/* unsigned: no library to set up */
     if ((dv = dkimv_new(f->dns, f->conf->max_signatures)) == NULL)
 	return -1;
     if ((vm = dkimv_start(dv, f->qid)) != NULL) {
