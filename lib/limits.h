@@ -36,9 +36,12 @@
 #define POLICY_CONNS_DEFAULT	512	/* concurrent client connections */
 
 /* Message headers. */
-#define MSG_HEADERS_MAX		1000	/* header fields in one message */
-#define MSG_HEADER_MAX		65536	/* one field, folded lines included */
-#define MSG_HEAD_MAX		(1024 * 1024)	/* the whole header section */
+/* Far above what Postfix passes with its defaults (header_size_limit is
+ * 102400 bytes a field; the count is bounded by message_size_limit only):
+ * a header section the filter cannot read would be a way around DMARC. */
+#define MSG_HEADERS_MAX		100000	/* header fields in one message */
+#define MSG_HEADER_MAX		(1024 * 1024)	/* one field, folded lines included */
+#define MSG_HEAD_MAX		(16 * 1024 * 1024)	/* the whole header section */
 #define MSG_AUTHORS_MAX		8	/* author domains evaluated */
 #define MSG_ADDR_MAX		512	/* one address, local@domain */
 #define MSG_DOMAIN_MAX		253	/* author domain, text form, no trailing dot */

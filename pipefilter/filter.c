@@ -251,8 +251,10 @@ static int filter_dmarc(struct filter *f)
     in.ndkim = f->dkim.n;
     in.dkim = sigs;
     f->nevals = 0;
-    /* A From we cannot read gets no verdict from its readable part. */
-    for (i = 0; i < f->authors.n && !f->from_bad; i++) {
+    /* A From that is partly unreadable is judged by the domains we could
+     * read (RFC 9989 5.3.1 allows going on): garbage after an address
+     * must not be a way around the policy. */
+    for (i = 0; i < f->authors.n; i++) {
 	in.author = f->authors.domain[i];
 	if (dmarc_evaluate(ctx, &in, &f->evals[f->nevals++]) < 0) {
 	    dmarc_free(ctx);
@@ -616,8 +618,11 @@ static int filter_act(struct filter *f)
 	return 0;
     case VERDICT_REJECT:
 	filter_log(f, "rejected");
-	fprintf(stderr, "5.7.1 Message rejected: DMARC policy of %s\n",
-		v->ev->policy_domain);
+	if (v->ev)
+	    fprintf(stderr, "5.7.1 Message rejected: DMARC policy of %s\n",
+		    v->ev->policy_domain);
+	else
+	    fprintf(stderr, "5.6.0 Message rejected: header section cannot be evaluated\n");
 	return EX_UNAVAILABLE;
     default:
 	if ((ret = filter_deliver(f)) == 0)
@@ -636,7 +641,7 @@ static int filter_open(struct filter *f)
 			conf->dns_attempts, conf->dns_cache_size < 1000 ? conf->dns_cache_size : 1000);
     if (f->dns == NULL)
 	return -1;
-    if ((f->store = store_open(conf->store, 0)) == NULL)
+    if ((f->store = store_open(conf->store, STORE_CREATE)) == NULL)
 	log_warn("%s: store %s: %s; store=error: the message is not recorded", f->qid,
 		 conf->store, store_last_error());
     return 0;
@@ -684,9 +689,14 @@ int filter_message(const struct conf *conf, const struct filter_args *args, int 
 			   f->spool.size == f->spool.mem.len, &f->head);
 	f->head_ok = r == MSG_OK;
 	if (!f->head_ok) {
-	    /* Nothing can be judged: say so, and deliver the bytes as they are. */
-	    log_warn("%s: header section: %s; delivered unevaluated", f->qid, msg_strerror(r));
+	    /* Far past anything Postfix passes by default: nothing can be
+	     * judged, and delivering it unjudged would be a way around
+	     * DMARC.  It is handled as the reject setting says. */
+	    log_warn("%s: header section: %s; handled as a DMARC reject", f->qid,
+		     msg_strerror(r));
 	    f->verdict.dmarc = RES_DMARC_PERMERROR;
+	    f->verdict.action = conf->reject == CONF_REJECT_REJECT ? VERDICT_REJECT
+		: conf->reject == CONF_REJECT_ADD_HEADER ? VERDICT_QUARANTINE : VERDICT_DISCARD;
 	    ret = filter_act(f);
 	} else if (filter_evaluate(f) < 0) {
 	    ret = filter_fail(f, "evaluation", "out of memory or library failure");

@@ -4,16 +4,18 @@
  * SUMMARY
  *	the message being filtered, in memory or spilled to a file
  * SYNOPSIS
- *	#include "spool.h"
+ *	#include "limits.h"
+#include "spool.h"
  *
  *	int	spool_read(sp, fd, threshold, max, tmpdir)
  *	long	spool_get(sp, offset, buf, len)
  *	void	spool_free(sp)
  * DESCRIPTION
  *	spool_read() reads a whole message from fd, byte for byte.  The
- *	first threshold bytes stay in memory (the header section must fit
- *	there); the rest goes to an unnamed temporary file in tmpdir, so
- *	memory stays bounded whatever the message size.  A message longer
+ *	first threshold bytes stay in memory, and more while the header
+ *	section has not ended (up to MSG_HEAD_MAX: the header section is
+ *	parsed in memory); the rest goes to an unnamed temporary file in
+ *	tmpdir, so memory stays bounded whatever the message size.  A message longer
  *	than max bytes is refused.  It returns 0, or -1 with sp->error set
  *	(the caller fails temporarily: nothing is lost).
  *
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "limits.h"
 #include "spool.h"
 
 #define SPOOL_CHUNK	(64 * 1024)
@@ -73,12 +76,47 @@ static int spool_write_all(int fd, const char *p, size_t len)
 
 /* spool_read - the whole message from fd */
 
+/* spool_head_ended - has the in-memory part seen an empty line */
+
+static int spool_head_ended(const struct spool *sp, size_t *scanned)
+{
+    const char *p = sp->mem.data, *nl;
+    size_t from = *scanned > 2 ? *scanned - 2 : 0;
+
+    *scanned = sp->mem.len;
+    for (; from < sp->mem.len && (nl = memchr(p + from, '\n', sp->mem.len - from)) != NULL;
+	 from = (size_t) (nl - p) + 1) {
+	size_t at = (size_t) (nl - p) + 1;
+
+	if (at < sp->mem.len && (p[at] == '\n' || (p[at] == '\r' && at + 1 < sp->mem.len
+						  && p[at + 1] == '\n')))
+	    return 1;
+    }
+    return 0;
+}
+
+/* spool_keep - how much more may stay in memory */
+
+static size_t spool_keep(struct spool *sp, size_t threshold, int *head_ended, size_t *scanned)
+{
+    if (sp->fd >= 0)
+	return 0;				/* spilled: the rest follows */
+    if (sp->mem.len < threshold)
+	return threshold - sp->mem.len;
+    /* Past the threshold only while the header section goes on. */
+    if (!*head_ended)
+	*head_ended = spool_head_ended(sp, scanned);
+    return !*head_ended && sp->mem.len < MSG_HEAD_MAX ? MSG_HEAD_MAX - sp->mem.len : 0;
+}
+
 int spool_read(struct spool *sp, int fd, size_t threshold, uint64_t max, const char *tmpdir)
 {
     char chunk[SPOOL_CHUNK];
+    size_t scanned = 0;
+    int head_ended = 0;
     ssize_t n;
 
-    buf_init(&sp->mem, threshold);
+    buf_init(&sp->mem, threshold > MSG_HEAD_MAX ? threshold : MSG_HEAD_MAX);
     sp->fd = -1;
     sp->size = 0;
     sp->error[0] = 0;
@@ -96,7 +134,7 @@ int spool_read(struct spool *sp, int fd, size_t threshold, uint64_t max, const c
 		     (unsigned long long) max);
 	    return -1;
 	}
-	size_t keep = sp->mem.len < threshold ? threshold - sp->mem.len : 0;
+	size_t keep = spool_keep(sp, threshold, &head_ended, &scanned);
 
 	if (keep > (size_t) n)
 	    keep = (size_t) n;
