@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,36 @@ static void inject_collect(int fd, char *out, size_t size)
     out[used] = 0;
 }
 
+/* inject_spawn - start sendmail with our pipes as its stdin and stdout/err */
+
+static pid_t inject_spawn(char **argv, int in, int out)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t dflt;
+    pid_t pid;
+    int rc;
+
+    /* posix_spawn, not fork: no copy of our page tables for an exec. */
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in, 0);
+    posix_spawn_file_actions_adddup2(&fa, out, 1);
+    posix_spawn_file_actions_adddup2(&fa, out, 2);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);			/* we ignore it; sendmail should not */
+    posix_spawnattr_setsigdefault(&attr, &dflt);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+	errno = rc;
+	return -1;
+    }
+    return pid;
+}
+
 /* inject_run - sendmail with the message on its stdin */
 
 int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *rcpt,
@@ -132,19 +163,11 @@ int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *r
 	free(argv);
 	return -1;
     }
-    if ((pid = fork()) < 0) {
-	snprintf(error, errsize, "fork: %s", strerror(errno));
+    if ((pid = inject_spawn(argv, in[0], err[1])) < 0) {
+	snprintf(error, errsize, "cannot run %s: %s", argv[0], strerror(errno));
 	close(in[0]), close(in[1]), close(err[0]), close(err[1]);
 	free(argv);
 	return -1;
-    }
-    if (pid == 0) {
-	if (dup2(in[0], 0) < 0 || dup2(err[1], 2) < 0 || dup2(err[1], 1) < 0)
-	    _exit(126);
-	signal(SIGPIPE, SIG_DFL);
-	execve(argv[0], argv, environ);
-	dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
-	_exit(127);
     }
     free(argv);
     close(in[0]);
