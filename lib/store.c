@@ -5,6 +5,7 @@
  *	the LMDB store shared by the policy server, the filter and the reporter
  * SYNOPSIS
  *	#include "store.h"
+#include "store_int.h"
  *
  *	struct store *store_open(dir, flags)
  *	void	store_close(st)
@@ -107,39 +108,16 @@
 #include "log.h"
 #include "results.h"
 #include "store.h"
+#include "store_int.h"
 #include "store_rec.h"
 #include "str.h"
 
-#define STORE_SCHEMA		1
-#define STORE_MAXREADERS	1024
-#define STORE_BATCH		5000	/* records per write transaction */
-#define STORE_MSG_KEY_MAX	(DNS_NAME_MAX + 1 + 8 + STORE_QID_MAX)
-
-struct store {
-    MDB_env *env;
-    MDB_dbi spf, msg, qid, report, stat, meta;
-    int rdonly;
-    pthread_rwlock_t resize;		/* txns shared, resizing exclusive */
-    char err[256];
-};
-
-struct store_txn {
-    struct store *st;
-    MDB_txn *txn;
-};
-
 static char store_open_err[256];
 
-/* What transaction bodies return besides 0 and LMDB/errno codes. */
-#define RC_NOTFOUND	(-40001)
-#define RC_DUP		(-40002)
-#define RC_FAILED	(-40003)		/* st->err says why */
-
-typedef int (*store_txn_fn) (struct store *, MDB_txn *, void *);
 
 /* store_fail - remember what went wrong */
 
-static int PD_PRINTF(2, 3) store_fail(struct store *st, const char *fmt,...)
+int PD_PRINTF(2, 3) store_fail(struct store *st, const char *fmt,...)
 {
     va_list ap;
 
@@ -298,7 +276,7 @@ static void store_adopt_size(struct store *st)
 
 /* store_txn_run - run fn in a transaction, growing the map as needed */
 
-static int store_txn_run(struct store *st, int write, store_txn_fn fn, void *ctx)
+int store_txn_run(struct store *st, int write, store_txn_fn fn, void *ctx)
 {
     MDB_txn *txn;
     int rc, tries;
@@ -340,7 +318,7 @@ static int store_txn_run(struct store *st, int write, store_txn_fn fn, void *ctx
 
 /* store_put - put a key, mapping LMDB codes */
 
-static int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
+int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
 		             size_t vlen)
 {
     MDB_val key = {klen, (void *) k}, val = {vlen, (void *) v};
@@ -350,7 +328,7 @@ static int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, cons
 
 /* store_get - get a key: 0, RC_NOTFOUND or an LMDB code */
 
-static int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *val)
+int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *val)
 {
     MDB_val key = {klen, (void *) k};
     int rc = mdb_get(txn, dbi, &key, val);
@@ -360,7 +338,7 @@ static int store_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_
 
 /* store_del - delete a key; absent is fine */
 
-static int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
+int store_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
 {
     MDB_val key = {klen, (void *) k};
     int rc = mdb_del(txn, dbi, &key, NULL);
@@ -401,7 +379,7 @@ static int store_map_range(struct store *st, uintptr_t *start, uintptr_t *end)
 
 /* store_release_pages - let go of the map pages read so far */
 
-static void store_release_pages(struct store *st)
+void store_release_pages(struct store *st)
 {
     uintptr_t start, end;
 
@@ -420,7 +398,7 @@ static void store_release_pages(struct store *st)
 
 /* store_be64 - write a big-endian 64-bit number */
 
-static void store_be64(unsigned char *p, uint64_t v)
+void store_be64(unsigned char *p, uint64_t v)
 {
     int i;
 
@@ -430,7 +408,7 @@ static void store_be64(unsigned char *p, uint64_t v)
 
 /* store_get_be64 - read a big-endian 64-bit number */
 
-static uint64_t store_get_be64(const unsigned char *p)
+uint64_t store_get_be64(const unsigned char *p)
 {
     uint64_t v = 0;
     int i;
@@ -456,7 +434,7 @@ static size_t store_msg_key(unsigned char *key, const char *domain, uint64_t tim
 
 /* store_msg_key_parse - domain and time out of a msg key */
 
-static int store_msg_key_parse(const MDB_val *key, char *domain, size_t size, uint64_t *time)
+int store_msg_key_parse(const MDB_val *key, char *domain, size_t size, uint64_t *time)
 {
     const unsigned char *k = key->mv_data;
     const unsigned char *nul = memchr(k, 0, key->mv_size);
@@ -744,638 +722,4 @@ int store_msg_seen(struct store *st, const char *queue_id)
     if (*queue_id == 0 || strlen(queue_id) > STORE_QID_MAX)
 	return STORE_NOTFOUND;
     return store_txn_run(st, 0, store_msg_seen_txn, (void *) queue_id);
-}
-
- /*
-  * Walking message records by (policy domain, day).
-  */
-
-struct store_walk {
-    const struct store_group_ops *ops;
-    void *ctx;
-    uint64_t cutoff;
-    int consume;
-    unsigned char resume[STORE_MSG_KEY_MAX];
-    size_t resume_len;			/* 0: from the start */
-    unsigned char jump[DNS_NAME_MAX + 2];	/* the next domain's first key */
-    int done;
-    int in_group;
-    char domain[DNS_NAME_MAX + 1];
-    uint32_t day;
-    struct store_msg *msg;		/* decoding space, reused */
-};
-
-/* store_walk_end_group - close the current group */
-
-static int store_walk_end_group(struct store_walk *w, struct store_txn *t)
-{
-    if (!w->in_group)
-	return 0;
-    w->in_group = 0;
-    if (w->ops->group_end(w->ctx, w->consume ? t : NULL, w->domain, w->day) < 0)
-	return store_fail(t->st, "report building failed for %s", w->domain), RC_FAILED;
-    return 0;
-}
-
-/* store_walk_record - hand one record over, delete it when consuming */
-
-static int store_walk_record(struct store *st, MDB_txn *txn, MDB_cursor *cur,
-			             struct store_walk *w, MDB_val *key, MDB_val *val)
-{
-    if (store_rec_msg_decode(val->mv_data, val->mv_size, w->msg) < 0) {
-	log_warn("store: skipping a damaged message record of %s", w->domain);
-    } else if (w->ops->record(w->ctx, w->msg) < 0) {
-	return store_fail(st, "report building failed for %s", w->domain), RC_FAILED;
-    }
-    /* The queue id stays in the index until it is pruned by age: a
-     * late second delivery of the message is still known, and deleting
-     * here would touch every page of the index in every batch. */
-    (void) key;
-    (void) txn;
-    return w->consume ? mdb_cursor_del(cur, 0) : 0;
-}
-
-/* store_walk_txn - one batch of the walk */
-
-static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_walk *w = ctx;
-    struct store_txn t = {st, txn};
-    MDB_cursor *cur;
-    MDB_val key = {w->resume_len, w->resume}, val;
-    char domain[DNS_NAME_MAX + 1];
-    uint64_t time;
-    size_t count = 0;
-    int rc;
-
-    /* A transaction may run again (the map grew): start its batch afresh. */
-    w->in_group = 0;
-    if (w->ops->begin)
-	w->ops->begin(w->ctx);
-    if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
-	return rc;
-    rc = mdb_cursor_get(cur, &key, &val, w->resume_len ? MDB_SET_RANGE : MDB_FIRST);
-    while (rc == 0) {
-	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) < 0) {
-	    rc = w->consume ? mdb_cursor_del(cur, 0) : 0;	/* junk key */
-	} else if (time >= w->cutoff) {
-	    /* The rest of this domain is too recent: on to the next one. */
-	    size_t dlen = strlen(domain);
-
-	    if ((rc = store_walk_end_group(w, &t)) != 0)
-		break;
-	    memcpy(w->jump, domain, dlen);
-	    w->jump[dlen] = 1;
-	    key.mv_data = w->jump;
-	    key.mv_size = dlen + 1;
-	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-	    continue;
-	} else {
-	    uint32_t day = (uint32_t) (time / 86400);
-
-	    if (w->in_group && (day != w->day || strcmp(domain, w->domain) != 0)) {
-		if ((rc = store_walk_end_group(w, &t)) != 0)
-		    break;
-		if (count >= STORE_BATCH && w->consume) {
-		    memcpy(w->resume, key.mv_data, key.mv_size);
-		    w->resume_len = key.mv_size;
-		    mdb_cursor_close(cur);
-		    return 0;			/* commit; the next batch goes on */
-		}
-	    }
-	    if (!w->in_group) {
-		w->in_group = 1;
-		w->day = day;
-		memcpy(w->domain, domain, sizeof(domain));
-	    }
-	    if ((rc = store_walk_record(st, txn, cur, w, &key, &val)) != 0)
-		break;
-	    count++;
-	}
-	if (rc == 0)
-	    rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND)
-	return rc;
-    if ((rc = store_walk_end_group(w, &t)) != 0)
-	return rc;
-    w->done = 1;
-    return 0;
-}
-
-/* store_msg_groups - walk (and consume) records older than cutoff */
-
-int store_msg_groups(struct store *st, uint64_t cutoff, int consume,
-		             const struct store_group_ops *ops, void *ctx)
-{
-    struct store_walk *w;
-    int rc = STORE_OK;
-
-    if ((w = calloc(1, sizeof(*w))) == NULL || (w->msg = malloc(sizeof(*w->msg))) == NULL) {
-	free(w);
-	return store_fail(st, "out of memory");
-    }
-    w->ops = ops;
-    w->ctx = ctx;
-    w->cutoff = cutoff;
-    w->consume = consume;
-    while (!w->done && rc == STORE_OK) {
-	rc = store_txn_run(st, consume, store_walk_txn, w);
-	if (rc == STORE_OK && ops->commit)
-	    ops->commit(ctx);
-	store_release_pages(st);
-    }
-    free(w->msg);
-    free(w);
-    return rc;
-}
-
- /*
-  * Reports.
-  */
-
-/* store_report_put_txn - store one report */
-
-static int store_report_put_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    const struct store_report *rp = ctx;
-    struct buf rec = BUF_INIT(STORE_REPORT_MAX + STORE_RECORD_MAX);
-    int rc;
-
-    if (store_rec_report_encode(&rec, rp) < 0) {
-	buf_free(&rec);
-	return store_fail(st, "report %s too large", rp->id), RC_FAILED;
-    }
-    rc = store_put(txn, st->report, rp->id, strlen(rp->id), buf_str(&rec), buf_len(&rec));
-    buf_free(&rec);
-    return rc;
-}
-
-/* store_txn_report_put - store a report inside a walk's transaction */
-
-int store_txn_report_put(struct store_txn *t, const struct store_report *rp)
-{
-    return store_report_put_txn(t->st, t->txn, (void *) rp) == 0 ? STORE_OK : STORE_ERR;
-}
-
-/* store_report_put - store (or update) a report */
-
-int store_report_put(struct store *st, const struct store_report *rp)
-{
-    return store_txn_run(st, 1, store_report_put_txn, (void *) rp);
-}
-
-struct store_report_get_ctx {
-    const char *id;
-    struct store_report *out;
-};
-
-/* store_report_get_txn - read one report */
-
-static int store_report_get_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_report_get_ctx *g = ctx;
-    MDB_val val;
-    int rc = store_get(txn, st->report, g->id, strlen(g->id), &val);
-
-    if (rc)
-	return rc;
-    if (store_rec_report_decode(val.mv_data, val.mv_size, g->out) < 0)
-	return store_fail(st, "damaged report record %s", g->id), RC_FAILED;
-    return 0;
-}
-
-/* store_report_get - one report by id */
-
-int store_report_get(struct store *st, const char *id, struct store_report *rp)
-{
-    struct store_report_get_ctx g = {id, rp};
-
-    return store_txn_run(st, 0, store_report_get_txn, &g);
-}
-
-/* store_report_delete_txn - forget one report */
-
-static int store_report_delete_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    return store_del(txn, st->report, ctx, strlen(ctx));
-}
-
-/* store_report_delete - forget a report (all its destinations are done) */
-
-int store_report_delete(struct store *st, const char *id)
-{
-    return store_txn_run(st, 1, store_report_delete_txn, (void *) id);
-}
-
-struct store_apply_ctx {
-    struct store_report *const *v;
-    size_t n;
-};
-
-/* store_report_apply_txn - update or delete each report */
-
-static int store_report_apply_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_apply_ctx *a = ctx;
-    size_t i, d, pending;
-    int rc;
-
-    for (i = 0; i < a->n; i++) {
-	const struct store_report *rp = a->v[i];
-
-	for (pending = 0, d = 0; d < rp->ndests; d++)
-	    pending += rp->dests[d].state == STORE_DEST_PENDING;
-	rc = pending ? store_report_put_txn(st, txn, (void *) rp)
-	    : store_del(txn, st->report, rp->id, strlen(rp->id));
-	if (rc)
-	    return rc;
-    }
-    return 0;
-}
-
-/* store_report_apply - the state of many reports, one transaction */
-
-int store_report_apply(struct store *st, struct store_report *const *v, size_t n)
-{
-    struct store_apply_ctx a = {v, n};
-    int rc = n ? store_txn_run(st, 1, store_report_apply_txn, &a) : STORE_OK;
-
-    if (n > 1)
-	store_release_pages(st);		/* a batch: pages read for it go */
-    return rc;
-}
-
-struct store_ids {
-    char **v;
-    size_t n, cap;
-    size_t batch_start;			/* ids before this one: earlier batches */
-    int done;
-};
-
-/* store_report_ids_txn - collect report ids, a batch at a time */
-
-static int store_report_ids_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_ids *ids = ctx;
-    MDB_cursor *cur;
-    MDB_val key;
-    int rc;
-
-    /* Run again after a map resize: drop what the failed try added. */
-    while (ids->n > ids->batch_start)
-	free(ids->v[--ids->n]);
-    if ((rc = mdb_cursor_open(txn, st->report, &cur)) != 0)
-	return rc;
-    if (ids->n) {
-	const char *last = ids->v[ids->n - 1];
-
-	key.mv_data = (void *) last;
-	key.mv_size = strlen(last);
-	/* On from the last id seen; past it if it is still there. */
-	if ((rc = mdb_cursor_get(cur, &key, NULL, MDB_SET_RANGE)) == 0
-	    && key.mv_size == strlen(last) && memcmp(key.mv_data, last, key.mv_size) == 0)
-	    rc = mdb_cursor_get(cur, &key, NULL, MDB_NEXT);
-    } else {
-	rc = mdb_cursor_get(cur, &key, NULL, MDB_FIRST);
-    }
-    /* Keys only: asking for the data would read every report. */
-    for (; rc == 0; rc = mdb_cursor_get(cur, &key, NULL, MDB_NEXT)) {
-	if (ids->n == ids->cap) {
-	    size_t cap = ids->cap ? ids->cap * 2 : 64;
-	    char **v = realloc(ids->v, cap * sizeof(*v));
-
-	    if (v == NULL)
-		break;
-	    ids->v = v;
-	    ids->cap = cap;
-	}
-	if ((ids->v[ids->n] = str_ndup(key.mv_data, key.mv_size)) == NULL)
-	    break;
-	if (++ids->n - ids->batch_start >= STORE_BATCH)
-	    break;
-    }
-    mdb_cursor_close(cur);
-    if (rc == MDB_NOTFOUND)
-	ids->done = 1;
-    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc ? rc : ENOMEM;
-}
-
-/* store_report_ids - every stored report id */
-
-int store_report_ids(struct store *st, char ***idsp, size_t *countp)
-{
-    struct store_ids ids = {NULL, 0, 0, 0, 0};
-    int rc = STORE_OK;
-
-    /* Reports are large: read their keys in batches and let the pages go. */
-    while (rc == STORE_OK && !ids.done) {
-	ids.batch_start = ids.n;
-	rc = store_txn_run(st, 0, store_report_ids_txn, &ids);
-	store_release_pages(st);
-    }
-    if (rc != STORE_OK) {
-	str_split_free(ids.v, ids.n);
-	ids.v = NULL;
-	ids.n = 0;
-    }
-    *idsp = ids.v;
-    *countp = ids.n;
-    return rc;
-}
-
-/* store_report_release - free what store_report_get() allocated */
-
-void store_report_release(struct store_report *rp)
-{
-    if (rp == NULL)
-	return;
-    free(rp->blob);
-    rp->blob = NULL;
-    rp->len = 0;
-}
-
- /*
-  * Meta values.
-  */
-
-struct store_meta_ctx {
-    const char *name;
-    uint64_t value;
-};
-
-/* store_meta_get_txn - read one value */
-
-static int store_meta_get_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_meta_ctx *m = ctx;
-    MDB_val val;
-    int rc = store_get(txn, st->meta, m->name, strlen(m->name), &val);
-
-    if (rc)
-	return rc;
-    if (val.mv_size != 8)
-	return store_fail(st, "damaged meta value %s", m->name), RC_FAILED;
-    m->value = store_get_be64(val.mv_data);
-    return 0;
-}
-
-/* store_meta_get - a named value */
-
-int store_meta_get(struct store *st, const char *name, uint64_t *value)
-{
-    struct store_meta_ctx m = {name, 0};
-    int rc = store_txn_run(st, 0, store_meta_get_txn, &m);
-
-    *value = m.value;
-    return rc;
-}
-
-/* store_meta_put_txn - write one value */
-
-static int store_meta_put_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_meta_ctx *m = ctx;
-    unsigned char v[8];
-
-    store_be64(v, m->value);
-    return store_put(txn, st->meta, m->name, strlen(m->name), v, 8);
-}
-
-/* store_meta_put - set a named value */
-
-int store_meta_put(struct store *st, const char *name, uint64_t value)
-{
-    struct store_meta_ctx m = {name, value};
-
-    return store_txn_run(st, 1, store_meta_put_txn, &m);
-}
-
- /*
-  * Daily counters.
-  */
-
-struct store_stat_ctx {
-    uint32_t first, last;
-    store_stat_fn fn;
-    void *ctx;
-};
-
-/* store_stat_scan_txn - hand every counter row in range to fn */
-
-static int store_stat_scan_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_stat_ctx *s = ctx;
-    struct store_stat row;
-    unsigned char start[4];
-    MDB_cursor *cur;
-    MDB_val key = {4, start}, val;
-    const unsigned char *k;
-    size_t i;
-    int rc;
-
-    start[0] = (unsigned char) (s->first >> 24);
-    start[1] = (unsigned char) (s->first >> 16);
-    start[2] = (unsigned char) (s->first >> 8);
-    start[3] = (unsigned char) s->first;
-    if ((rc = mdb_cursor_open(txn, st->stat, &cur)) != 0)
-	return rc;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-	k = key.mv_data;
-	if (key.mv_size < 4)
-	    continue;
-	row.day = (uint32_t) k[0] << 24 | (uint32_t) k[1] << 16 | (uint32_t) k[2] << 8 | k[3];
-	if (row.day > s->last)
-	    break;
-	if (str_ncopy(row.domain, sizeof(row.domain), (const char *) k + 4, key.mv_size - 4) < 0)
-	    continue;
-	for (i = 0; i < STORE_STAT_COUNT; i++)
-	    row.n[i] = 8 * (i + 1) <= val.mv_size
-		? store_get_be64((const unsigned char *) val.mv_data + 8 * i) : 0;
-	if (s->fn(&row, s->ctx) < 0)
-	    break;
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
-}
-
-/* store_stat_scan - daily counters for days first..last */
-
-int store_stat_scan(struct store *st, uint32_t first, uint32_t last, store_stat_fn fn,
-		            void *ctx)
-{
-    struct store_stat_ctx s = {first, last, fn, ctx};
-
-    return store_txn_run(st, 0, store_stat_scan_txn, &s);
-}
-
- /*
-  * Pruning.
-  */
-
-struct store_prune_ctx {
-    uint64_t before;
-    uint64_t removed;
-    int done;
-    unsigned char resume[STORE_QID_MAX + 1];
-    size_t resume_len;
-};
-
-/* store_prune_spf - verdicts older than before */
-
-static int store_prune_spf(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
-{
-    struct store_spf spf;
-    MDB_cursor *cur;
-    MDB_val key, val;
-    int rc;
-
-    if ((rc = mdb_cursor_open(txn, st->spf, &cur)) != 0)
-	return rc;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-	if (store_rec_spf_decode(val.mv_data, val.mv_size, &spf) < 0 || spf.time < p->before) {
-	    if ((rc = mdb_cursor_del(cur, 0)) != 0)
-		break;
-	    p->removed++;
-	}
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* store_prune_msg - message records (and their index) older than before */
-
-static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
-{
-    unsigned char jump[DNS_NAME_MAX + 2];
-    char domain[DNS_NAME_MAX + 1];
-    MDB_cursor *cur;
-    MDB_val key, val;
-    uint64_t time;
-    size_t dlen;
-    int rc;
-
-    if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
-	return rc;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-    while (rc == 0) {
-	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) == 0 && time >= p->before) {
-	    /* Records are in time order within a domain: skip to the next. */
-	    dlen = strlen(domain);
-	    memcpy(jump, domain, dlen);
-	    jump[dlen] = 1;
-	    key.mv_data = jump;
-	    key.mv_size = dlen + 1;
-	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-	    continue;
-	}
-	if ((rc = mdb_cursor_del(cur, 0)) != 0)
-	    break;
-	p->removed++;
-	rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* store_prune_qid - queue ids of messages older than before, a batch */
-
-static int store_prune_qid(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_prune_ctx *p = ctx;
-    char domain[DNS_NAME_MAX + 1];
-    MDB_cursor *cur;
-    MDB_val key = {p->resume_len, p->resume}, val;
-    uint64_t time;
-    size_t seen = 0;
-    int rc;
-
-    if ((rc = mdb_cursor_open(txn, st->qid, &cur)) != 0)
-	return rc;
-    rc = mdb_cursor_get(cur, &key, &val, p->resume_len ? MDB_SET_RANGE : MDB_FIRST);
-    for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-	if (seen++ >= STORE_BATCH * 5 && key.mv_size <= sizeof(p->resume)) {
-	    memcpy(p->resume, key.mv_data, key.mv_size);
-	    p->resume_len = key.mv_size;
-	    break;				/* the next batch goes on from here */
-	}
-	/* The value is the message's key, which holds its time. */
-	if (store_msg_key_parse(&val, domain, sizeof(domain), &time) == 0 && time >= p->before)
-	    continue;
-	if ((rc = mdb_cursor_del(cur, 0)) != 0)
-	    break;
-    }
-    mdb_cursor_close(cur);
-    if (rc == MDB_NOTFOUND) {
-	p->done = 1;
-	return 0;
-    }
-    return rc;
-}
-
-/* store_prune_stat - counter rows of days before */
-
-static int store_prune_stat(struct store *st, MDB_txn *txn, struct store_prune_ctx *p)
-{
-    uint32_t before_day = (uint32_t) (p->before / 86400), day;
-    MDB_cursor *cur;
-    MDB_val key, val;
-    int rc;
-
-    if ((rc = mdb_cursor_open(txn, st->stat, &cur)) != 0)
-	return rc;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-	const unsigned char *k = key.mv_data;
-
-	day = key.mv_size < 4 ? 0
-	    : (uint32_t) k[0] << 24 | (uint32_t) k[1] << 16 | (uint32_t) k[2] << 8 | k[3];
-	if (day >= before_day)
-	    break;
-	if ((rc = mdb_cursor_del(cur, 0)) != 0)
-	    break;
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* store_prune_txn - everything older than before */
-
-static int store_prune_txn(struct store *st, MDB_txn *txn, void *ctx)
-{
-    struct store_prune_ctx *p = ctx;
-    int rc;
-
-    p->removed = 0;
-    if ((rc = store_prune_spf(st, txn, p)) != 0
-	|| (rc = store_prune_msg(st, txn, p)) != 0
-	|| (rc = store_prune_stat(st, txn, p)) != 0)
-	return rc;
-    return 0;
-}
-
-/* store_prune - drop verdicts, records and counters older than before */
-
-int store_prune(struct store *st, uint64_t before, uint64_t *removed)
-{
-    struct store_prune_ctx p;
-    int rc;
-
-    memset(&p, 0, sizeof(p));
-    p.before = before;
-    rc = store_txn_run(st, 1, store_prune_txn, &p);
-    store_release_pages(st);
-    /* The queue id index is in no time order: it is read in batches,
-     * so the pages read need not all stay resident at once. */
-    while (rc == STORE_OK && !p.done) {
-	rc = store_txn_run(st, 1, store_prune_qid, &p);
-	store_release_pages(st);
-    }
-
-    if (removed)
-	*removed = p.removed;
-    return rc;
 }
