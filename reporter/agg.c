@@ -214,7 +214,10 @@ static struct agg_row *agg_row_new(const struct store_msg *m,
 	agg_row_free(r);
 	return NULL;
     }
-    memcpy(r->reasons, m->reasons, m->nreasons * sizeof(*r->reasons));
+    /* Not memcpy(NULL, ..., 0) when there are no reasons: undefined
+     * behaviour all the same (UBSan: nonnull argument). */
+    if (m->nreasons)
+	memcpy(r->reasons, m->reasons, m->nreasons * sizeof(*r->reasons));
     for (i = 0; i < ndkim; i++)
 	r->dkim[i] = *dkim[i];
     return r;

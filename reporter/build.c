@@ -18,7 +18,9 @@
  *	records without a report.
  *
  *	The date range of a report is its UTC day, cut at since (where an
- *	earlier --flush stopped) and at cutoff; end is inclusive.
+ *	earlier --flush stopped) and at cutoff; end is inclusive.  Records
+ *	older than since (stored after the flush that covered their time)
+ *	widen it back to the first of them.
  *
  *	With dry_run nothing is written: each report that would be made is
  *	described on listing.  It returns 0, or -1 (the store says why).
@@ -120,6 +122,12 @@ static int build_one(struct build *b, struct store_txn *txn, const char *domain,
 	return -1;
     rp.begin = (uint64_t) day * DAY > b->since ? (uint64_t) day * DAY : b->since;
     rp.end = (day_end < b->cutoff ? day_end : b->cutoff) - 1;
+    /* Records older than since came in after a --flush had closed their
+     * time (a day before the flush: begin would be past end).  The range
+     * then starts at the first of them: it overlaps the flushed report,
+     * but it says when the messages came. */
+    if (s->first < rp.begin)
+	rp.begin = s->first;
     rp.created = (uint64_t) time(NULL);
     rp.records = s->count;
     meta.org_name = b->conf->org_name;

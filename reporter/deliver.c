@@ -158,6 +158,22 @@ static uint64_t deliver_backoff(const struct conf *conf, unsigned attempts, uint
     return now + (delay < DELIVER_BACKOFF_MAX ? delay : DELIVER_BACKOFF_MAX);
 }
 
+/* deliver_bcc - copies of a message the destination accepted, best effort */
+
+static void deliver_bcc(const struct conf *conf, const struct store_report *rp, size_t d,
+			        const struct buf *msg)
+{
+    char err[STORE_COMMENT_MAX + 1];
+    size_t i;
+
+    /* A transaction each, after the destination's own: whatever happens
+     * to a copy leaves the destination's state alone. */
+    for (i = 0; i < conf->bcc.n; i++)
+	if (smtp_send(conf, conf->bcc.v[i], msg->data, msg->len, err, sizeof(err)) != SMTP_SENT)
+	    log_warn("report %s to <%s>: bcc copy to <%s> not sent: %s", rp->id,
+		     rp->dests[d].addr, conf->bcc.v[i], err);
+}
+
 /* deliver_send - compose and hand over one message: SMTP_* */
 
 static int deliver_send(const struct conf *conf, const struct deliver_opts *o,
@@ -176,8 +192,9 @@ static int deliver_send(const struct conf *conf, const struct deliver_opts *o,
     if (o->outdir)
 	ret = deliver_file(o->outdir, name, d, rp->ndests, &msg, err, errsize) == 0
 	    ? SMTP_SENT : SMTP_TEMP;
-    else
-	ret = smtp_send(conf, rp->dests[d].addr, msg.data, msg.len, err, errsize);
+    else if ((ret = smtp_send(conf, rp->dests[d].addr, msg.data, msg.len, err, errsize))
+	     == SMTP_SENT)
+	deliver_bcc(conf, rp, d, &msg);
     buf_free(&msg);
     return ret;
 }

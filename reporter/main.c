@@ -208,11 +208,14 @@ static int daemon_loop(const struct conf *conf, struct store *st, struct dns_res
 		               const struct opts *o)
 {
     uint64_t now = (uint64_t) time(NULL), last = 0, send, next_try = 0, wake;
-    uint64_t today_send = now / DAY * DAY + (uint64_t) conf->send_time * 60;
+    uint64_t last_send = next_send(conf, now) - DAY;
 
     store_meta_get(st, "last_cycle", &last);
-    /* Catch up: a send time passed while we were not running. */
-    if (now >= today_send && last < today_send)
+    /* Catch up: a send time passed while we were not running.  That is
+     * the latest one, today's or, before today's send_time, yesterday's
+     * (comparing with today's alone missed a downtime over yesterday's
+     * send_time until today's came). */
+    if (last < last_send)
 	cycle(conf, st, dns, o, 1, &next_try);
     while (!stopping) {
 	now = (uint64_t) time(NULL);
@@ -252,6 +255,7 @@ int main(int argc, char **argv)
 	log_fatal(EX_CONFIG, "%s", err);
     if (!conf->reporter_enabled && !o.stats && !o.dry_run) {
 	log_info("reporting disabled ([reporter] enabled = no)");
+	conf_free(conf);			/* was leaked (LeakSanitizer) */
 	return 0;
     }
     if ((st = store_open(conf->store, o.dry_run || o.stats ? STORE_RDONLY : STORE_CREATE)) == NULL)
@@ -259,6 +263,7 @@ int main(int argc, char **argv)
     if (o.stats) {
 	ret = stats_print(st, o.days, stdout);
 	store_close(st);
+	conf_free(conf);			/* was leaked (LeakSanitizer) */
 	return ret < 0 ? EX_SOFTWARE : 0;
     }
     if (!o.dry_run && lock_reporter(conf->store) < 0)

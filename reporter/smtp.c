@@ -10,8 +10,8 @@
  * DESCRIPTION
  *	smtp_send() sends one message in one transaction to the relay of
  *	[reporter] smtp:smtp_port, saying EHLO helo, MAIL FROM email, RCPT
- *	TO rcpt (and the bcc addresses, whose refusal does not matter),
- *	with STARTTLS and authentication when configured.  It returns
+ *	TO rcpt, with STARTTLS and authentication when configured.  (The
+ *	bcc copies go in transactions of their own: see deliver.c.)  It returns
  *	SMTP_SENT when the relay accepted the message, SMTP_PERM when it
  *	refused it with a 5xx reply, SMTP_TEMP for anything else (4xx, no
  *	connection, timeout): that one is tried again later.  error gets
@@ -23,9 +23,6 @@
 
 #include "smtp.h"
 #include "str.h"
-
-/* curl before 8.2 knows only the three-L spelling; later ones keep it. */
-#define SMTP_RCPT_ALLOWFAILS	CURLOPT_MAIL_RCPT_ALLLOWFAILS
 
 struct smtp_src {
     const char *p;
@@ -62,25 +59,20 @@ static void smtp_url(const struct conf *conf, char *url, size_t size)
 static struct curl_slist *smtp_setup(CURL *c, const struct conf *conf, const char *rcpt,
 				             struct smtp_src *src, char *from, size_t fromsize)
 {
-    struct curl_slist *rcpts = NULL, *tmp;
+    struct curl_slist *rcpts = NULL;
     char url[600], addr[600];
-    size_t i;
 
     smtp_url(conf, url, sizeof(url));
     snprintf(from, fromsize, "<%s>", conf->email);
     snprintf(addr, sizeof(addr), "<%s>", rcpt);
+    /* The destination alone: with the bcc addresses in the same
+     * transaction (and CURLOPT_MAIL_RCPT_ALLOWFAILS), a destination
+     * refused while a bcc was accepted counted as sent, never retried. */
     if ((rcpts = curl_slist_append(NULL, addr)) == NULL)
 	return NULL;
-    for (i = 0; i < conf->bcc.n; i++) {
-	snprintf(addr, sizeof(addr), "<%s>", conf->bcc.v[i]);
-	if ((tmp = curl_slist_append(rcpts, addr)) != NULL)
-	    rcpts = tmp;
-    }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
-    if (conf->bcc.n)
-	curl_easy_setopt(c, SMTP_RCPT_ALLOWFAILS, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);
     curl_easy_setopt(c, CURLOPT_READDATA, src);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);

@@ -4,10 +4,14 @@
  * SUMMARY
  *	print store records for the tests
  * SYNOPSIS
- *	storedump DIR spf|msg|report|stat
+ *	storedump DIR spf|msg|report|stat|meta
  * DESCRIPTION
  *	One line per record, tab-separated key=value fields, read with a
- *	read-only transaction.  Exit 0, or 1 when the store cannot be read.
+ *	read-only transaction.  A report line gives each destination as
+ *	destN=address/state/attempts, with nextN (its retry time) and
+ *	errorN (the last attempt's outcome); meta gives the reporter's
+ *	state values (reported_until, last_cycle, 0 when unset) on one
+ *	line.  Exit 0, or 1 when the store cannot be read.
  *--*/
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,8 +102,9 @@ static int dump_reports(struct store *st)
 		   rp.id, rp.domain, (unsigned long long) rp.begin,
 		   (unsigned long long) rp.end, (unsigned long long) rp.records, rp.len);
 	    for (j = 0; j < rp.ndests; j++)
-		printf("\tdest%zu=%s/%d/%u", j, rp.dests[j].addr, rp.dests[j].state,
-		       rp.dests[j].attempts);
+		printf("\tdest%zu=%s/%d/%u\tnext%zu=%llu\terror%zu=%s", j, rp.dests[j].addr,
+		       rp.dests[j].state, rp.dests[j].attempts, j,
+		       (unsigned long long) rp.dests[j].next_try, j, rp.dests[j].last_error);
 	    putchar('\n');
 	    store_report_release(&rp);
 	}
@@ -109,6 +114,25 @@ static int dump_reports(struct store *st)
     return 0;
 }
 
+/* dump_meta - the reporter's state values */
+
+static int dump_meta(struct store *st)
+{
+    static const char *const names[] = {"reported_until", "last_cycle"};
+    uint64_t v;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	if ((rc = store_meta_get(st, names[i], &v)) != STORE_OK && rc != STORE_NOTFOUND)
+	    return rc;
+	printf("%s%s=%llu", i ? "\t" : "", names[i],
+	       rc == STORE_OK ? (unsigned long long) v : 0ULL);
+    }
+    putchar('\n');
+    return STORE_OK;
+}
+
 int main(int argc, char **argv)
 {
     static const struct store_group_ops ops = {msg_line, group_end};
@@ -116,7 +140,7 @@ int main(int argc, char **argv)
     int ret = 0;
 
     if (argc != 3) {
-	fprintf(stderr, "usage: storedump DIR spf|msg|report|stat\n");
+	fprintf(stderr, "usage: storedump DIR spf|msg|report|stat|meta\n");
 	return 2;
     }
     if ((st = store_open(argv[1], STORE_RDONLY)) == NULL) {
@@ -131,6 +155,8 @@ int main(int argc, char **argv)
 	ret = dump_reports(st);
     else if (strcmp(argv[2], "spf") == 0)
 	ret = store_spf_scan(st, spf_line, NULL);
+    else if (strcmp(argv[2], "meta") == 0)
+	ret = dump_meta(st);
     if (ret != STORE_OK)
 	fprintf(stderr, "storedump: %s\n", store_error(st));
     store_close(st);

@@ -4,11 +4,13 @@
  * SUMMARY
  *	put synthetic message records into a store, for tests and benchmarks
  * SYNOPSIS
- *	storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN]]
+ *	storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN [QID-PREFIX]]]
  * DESCRIPTION
  *	Adds COUNT records spread over DOMAINS policy domains named
  *	dNNNNN.example.com, evenly over SPAN seconds (default 86400) from
- *	TIME (seconds since the epoch), each with its own queue id.  A
+ *	TIME (seconds since the epoch), each with its own queue id
+ *	(QID-PREFIX, default "Q", then the record number in hex: give
+ *	another prefix to add more records to a store).  A
  *	RUA-HOST of "-" means each domain's own.  Sources vary over 256
  *	addresses, a third of the messages fail DMARC, a few carry two DKIM
  *	signatures.  Every policy asks for reports at mailto:dmarc@<its
@@ -27,6 +29,7 @@
 struct fill_ctx {
     uint64_t base, domains, t0, count, span;
     const char *rua_host;
+    const char *qid_prefix;
 };
 
 /* fill - one synthetic record */
@@ -38,7 +41,8 @@ static void fill(size_t k, struct store_msg *m, void *arg)
 
     memset(m, 0, offsetof(struct store_msg, dkim));
     m->time = c->t0 + i * c->span / c->count;
-    snprintf(m->queue_id, sizeof(m->queue_id), "Q%012llx", (unsigned long long) i);
+    snprintf(m->queue_id, sizeof(m->queue_id), "%s%012llx", c->qid_prefix,
+	     (unsigned long long) i);
     snprintf(m->source_ip, sizeof(m->source_ip), "192.0.2.%u",
 	     (unsigned) (i / c->domains % 256));
     snprintf(m->header_from, sizeof(m->header_from), "d%05llu.example.com",
@@ -78,7 +82,7 @@ int main(int argc, char **argv)
     if (argc < 5 || str_to_u64(argv[2], strlen(argv[2]), UINT64_MAX, &count) < 0
 	|| str_to_u64(argv[3], strlen(argv[3]), UINT64_MAX, &c.domains) < 0 || c.domains == 0
 	|| str_to_u64(argv[4], strlen(argv[4]), UINT64_MAX, &c.t0) < 0) {
-	fprintf(stderr, "usage: storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN]]\n");
+	fprintf(stderr, "usage: storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN [QID-PREFIX]]]\n");
 	return 1;
     }
     c.rua_host = argc > 5 && strcmp(argv[5], "-") != 0 ? argv[5] : NULL;
@@ -86,6 +90,11 @@ int main(int argc, char **argv)
     c.span = 86400;
     if (argc > 6 && str_to_u64(argv[6], strlen(argv[6]), UINT64_MAX, &c.span) < 0) {
 	fprintf(stderr, "storefill: bad SPAN\n");
+	return 1;
+    }
+    c.qid_prefix = argc > 7 ? argv[7] : "Q";
+    if (strlen(c.qid_prefix) > STORE_QID_MAX - 12) {
+	fprintf(stderr, "storefill: QID-PREFIX too long\n");
 	return 1;
     }
     if ((st = store_open(argv[1], STORE_CREATE)) == NULL) {
