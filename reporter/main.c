@@ -44,12 +44,20 @@ struct opts {
 };
 
 static volatile sig_atomic_t stopping;
+static int wake_pipe[2] = {-1, -1};	/* the signal handler writes here */
 
 /* on_signal - SIGTERM, SIGINT: finish the step under way, then stop */
 
 static void on_signal(int sig)
 {
+    int saved = errno;
+
     stopping = 1;
+    /* Wake a sleep at once, even one that started after the check. */
+    if (write(wake_pipe[1], "", 1) < 0) {
+	/* full: a wake-up is pending already */
+    }
+    errno = saved;
 }
 
 /* usage - complain and exit */
@@ -193,12 +201,13 @@ static uint64_t next_send(const struct conf *conf, uint64_t now)
 
 static void sleep_until(uint64_t when)
 {
+    struct pollfd pfd = {wake_pipe[0], POLLIN, 0};
     uint64_t now;
 
     while (!stopping && (now = (uint64_t) time(NULL)) < when) {
 	uint64_t left = when - now;
 
-	poll(NULL, 0, (int) (left > 60 ? 60000 : left * 1000));
+	poll(&pfd, 1, (int) (left > 60 ? 60000 : left * 1000));
     }
 }
 
@@ -271,6 +280,8 @@ int main(int argc, char **argv)
     if ((dns = dns_create(conf->nameservers.v, conf->nameservers.n, conf->dns_timeout,
 			  conf->dns_attempts, conf->dns_cache_size)) == NULL)
 	log_fatal(EX_CONFIG, "cannot set up the DNS resolver");
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+	log_fatal(EX_OSERR, "pipe: %s", strerror(errno));
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
