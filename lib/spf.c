@@ -532,6 +532,11 @@ int spf_check(struct spf_checker *ck, const char *ip, const char *helo, const ch
 	snprintf(res->reason, sizeof(res->reason), "no checkable domain");
 	return 0;
     }
+    if (inet_addr_parse(ip, &(struct inet_addr) {0}) < 0) {
+	/* Nothing to check against: no answer will ever come, so none. */
+	snprintf(res->reason, sizeof(res->reason), "no client IP address");
+	return 0;
+    }
     if ((req = SPF_request_new(ck->server)) == NULL || spf_set_ip(req, ip) < 0
 	|| SPF_request_set_helo_dom(req, helo) != SPF_E_SUCCESS
 	|| SPF_request_set_env_from(req, res->sender) != SPF_E_SUCCESS) {

@@ -52,6 +52,7 @@ static const struct {
     {"192.0.2.5", "mx.example.net", "u@a..b.example.com", SPF_SCOPE_MFROM, RES_SPF_NONE, "empty label: none"},
     {"192.0.2.5", "mx.example.net", "u@0123456789012345678901234567890123456789012345678901234567890123.example.com", SPF_SCOPE_MFROM, RES_SPF_NONE, "64-byte label: none"},
     {"192.0.2.5", "mx.example.net", "@spf-pass.example.com", SPF_SCOPE_MFROM, RES_SPF_PASS, "no local part: postmaster"},
+    {"unknown", "mx.example.net", "u@spf-fail.example.com", SPF_SCOPE_MFROM, RES_SPF_NONE, "no client IP address: none (never temperror)"},
 };
 
 static void test_cases(struct spf_checker *ck)
