@@ -342,7 +342,7 @@ int ar_value(struct buf *out, const char *value, size_t len)
 
 /* ar_comment - append untrusted text as a comment */
 
-static int ar_comment(struct buf *out, const char *text, int utf8)
+int ar_comment(struct buf *out, const char *text, int utf8)
 {
     char t[AR_VALUE_MAX];
     size_t n = ar_clean(t, text ? text : "", text ? strlen(text) : 0, utf8);

@@ -58,6 +58,7 @@ void ar_free(struct ar *);
 
 int ar_value(struct buf *, const char *, size_t);
 int ar_value_as(struct buf *, const char *, size_t, int);
+int ar_comment(struct buf *, const char *, int);
 
 int ar_authserv_id(const char *, size_t, char *, size_t) PD_WUR;
 int ar_is_ours(const char *, size_t, const char *);

@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ar.h"
 #include "inet.h"
 #include "log.h"
 #include "results.h"
@@ -559,69 +560,15 @@ int spf_check(struct spf_checker *ck, const char *ip, const char *helo, const ch
   * The Received-SPF header.
   */
 
-/* spf_is_dot_atom - RFC 5322 dot-atom */
-
-static int spf_is_dot_atom(const char *s)
-{
-    const char *p;
-    int prev_dot = 1;
-
-    if (*s == 0)
-	return 0;
-    for (p = s; *p; p++) {
-	if (*p == '.') {
-	    if (prev_dot)
-		return 0;
-	    prev_dot = 1;
-	} else if (STR_IS_ALPHA(*p) || STR_IS_DIGIT(*p) || strchr("!#$%&'*+-/=?^_`{|}~", *p)) {
-	    prev_dot = 0;
-	} else {
-	    return 0;
-	}
-    }
-    return !prev_dot;
-}
-
-/* spf_kv - "; key=value", value as dot-atom or quoted-string */
+/* spf_kv - " key=value;", the value a dot-atom or a quoted-string */
 
 static void spf_kv(struct buf *out, const char *key, const char *value)
 {
-    const char *p;
-
-    buf_printf(out, " %s=", key);
-    if (spf_is_dot_atom(value)) {
-	buf_addstr(out, value);
-	buf_addch(out, ';');
-	return;
-    }
-    buf_addch(out, '"');
-    for (p = value; *p && p - value < SPF_REASON_MAX; p++) {
-	unsigned char c = (unsigned char) *p;
-
-	if (c < ' ' || c >= 127)
-	    continue;				/* no controls, no 8-bit */
-	if (c == '"' || c == '\\')
-	    buf_addch(out, '\\');
-	buf_addch(out, c);
-    }
-    buf_addstr(out, "\";");
-}
-
-/* spf_comment_text - text inside a comment: no parens, controls, 8-bit */
-
-static void spf_comment_text(struct buf *out, const char *text)
-{
-    const char *p;
-
-    for (p = text; *p && p - text < SPF_REASON_MAX; p++) {
-	unsigned char c = (unsigned char) *p;
-
-	if (c < ' ' || c >= 127)
-	    continue;
-	if (c == '(' || c == ')' || c == '\\')
-	    buf_addch(out, '\\');
-	buf_addch(out, c);
-    }
+    buf_addch(out, ' ');
+    buf_addstr(out, key);
+    buf_addch(out, '=');
+    ar_value_as(out, value, strlen(value), AR_FORM_ATOM);
+    buf_addch(out, ';');
 }
 
 /* spf_received_header - RFC 7208 9.1 field value, one line */
@@ -629,16 +576,15 @@ static void spf_comment_text(struct buf *out, const char *text)
 int spf_received_header(struct buf *out, const struct spf_result *res, const char *ip,
 			        const char *helo, const char *sender, const char *receiver)
 {
-    buf_printf(out, "%s (", res_spf_name(res->result));
-    spf_comment_text(out, receiver);
-    buf_addstr(out, ": ");
-    if (res->domain[0]) {
-	buf_addstr(out, res->scope == SPF_SCOPE_HELO ? "helo " : "domain of ");
-	spf_comment_text(out, res->scope == SPF_SCOPE_HELO ? res->domain : res->sender);
-	buf_addstr(out, " ");
-    }
-    spf_comment_text(out, res->reason);
-    buf_addstr(out, ")");
+    char comment[3 * SPF_REASON_MAX];
+
+    snprintf(comment, sizeof(comment), "%.253s: %s%.253s%s%.240s", receiver,
+	     !res->domain[0] ? "" : res->scope == SPF_SCOPE_HELO ? "helo " : "domain of ",
+	     !res->domain[0] ? "" : res->scope == SPF_SCOPE_HELO ? res->domain : res->sender,
+	     res->domain[0] ? " " : "", res->reason);
+    buf_addstr(out, res_spf_name(res->result));
+    buf_addch(out, ' ');
+    ar_comment(out, comment, 0);		/* escaped: nothing can end it early */
     spf_kv(out, "client-ip", ip);
     spf_kv(out, "envelope-from", *sender ? sender : "<>");
     spf_kv(out, "helo", helo);

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@
 #define SRV_STACK	(256 * 1024)
 #define SRV_READ	4096
 #define SRV_TICK_MS	500		/* how often idle threads look up */
+#define SRV_READ_IDLE	(-2)		/* srv_read(): a tick with no data */
 #define SRV_DRAIN_MAX	120		/* seconds to wait for connections on stop */
 #define SRV_STORE_RETRY	60
 
@@ -226,13 +228,13 @@ static int srv_write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-/* srv_answer - decide and write one answer */
+/* srv_answer - decide and write one answer; reply is the connection's buffer */
 
-static int srv_answer(struct srv *s, struct pol_conn *pc, const struct req *req, int out)
+static int srv_answer(struct srv *s, struct pol_conn *pc, const struct req *req, int out,
+		              struct buf *reply)
 {
     struct buf action = BUF_INIT(POLICY_LINE_MAX);
     struct pol_world *w = srv_world(s);
-    struct buf reply = BUF_INIT(POLICY_LINE_MAX + 16);
     int ret;
 
     if (s->store == NULL)
@@ -240,46 +242,75 @@ static int srv_answer(struct srv *s, struct pol_conn *pc, const struct req *req,
     ret = pol_decide(pc, w, s->store, &s->counters, req, &action);
     pol_world_unref(w);
     if (ret == 0) {
-	buf_printf(&reply, "action=%s\n\n", buf_str(&action));
-	ret = buf_error(&reply) ? -1 : srv_write_all(out, buf_str(&reply), buf_len(&reply));
+	buf_reset(reply);
+	buf_addstr(reply, "action=");
+	buf_add(reply, buf_str(&action), buf_len(&action));
+	buf_addstr(reply, "\n\n");
+	ret = buf_error(reply) ? -1 : srv_write_all(out, buf_str(reply), buf_len(reply));
     }
     buf_free(&action);
-    buf_free(&reply);
     return ret;
+}
+
+/* srv_read_timeout - let reads of a socket time out by themselves */
+
+static int srv_read_timeout(int fd)
+{
+    struct timeval tv = {SRV_TICK_MS / 1000, (SRV_TICK_MS % 1000) * 1000};
+
+    /* One read() per request instead of poll() and read(): a socket
+     * with a receive timeout wakes up every tick on its own.  Other
+     * descriptors (--stdio on a pipe) get poll(). */
+    return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0;
+}
+
+/* srv_read - next bytes: > 0, 0 at EOF, -1 on error, SRV_READ_IDLE after a tick */
+
+static ssize_t srv_read(int fd, int timed, char *data, size_t size)
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    ssize_t n;
+    int r;
+
+    if (!timed) {
+	if ((r = poll(&pfd, 1, SRV_TICK_MS)) == 0)
+	    return SRV_READ_IDLE;
+	if (r < 0)
+	    return errno == EINTR ? SRV_READ_IDLE : -1;
+    }
+    n = read(fd, data, size);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	return SRV_READ_IDLE;
+    return n;
 }
 
 /* srv_serve - requests of one connection until EOF, error or stop */
 
 static void srv_serve(struct srv *s, int in, int out, const char *peer)
 {
+    struct buf reply = BUF_INIT(POLICY_LINE_MAX + 16);
     struct req_reader rd;
     struct pol_conn pc;
     char data[SRV_READ];
     size_t off = 0, len = 0, used;
     struct pol_world *w = srv_world(s);
     unsigned idle_ms = 0, idle_max = (unsigned) w->conf->idle_timeout;
-    int r;
+    int r, timed;
+    ssize_t n;
 
     pol_world_unref(w);
     req_reader_init(&rd);
     pol_conn_init(&pc);
+    timed = srv_read_timeout(in);
     for (;;) {
 	if (off == len) {
-	    struct pollfd pfd = {in, POLLIN, 0};
-
 	    if (s->stopping && !req_reader_partial(&rd))
 		break;
-	    if ((r = poll(&pfd, 1, SRV_TICK_MS)) == 0) {
+	    if ((n = srv_read(in, timed, data, sizeof(data))) == SRV_READ_IDLE) {
 		if ((idle_ms += SRV_TICK_MS) >= idle_max)
 		    break;
 		continue;
 	    }
-	    if (r < 0 && errno == EINTR)
-		continue;
-	    ssize_t n = r < 0 ? -1 : read(in, data, sizeof(data));
-
-	    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		continue;
 	    if (n <= 0) {
 		if (req_reader_partial(&rd))
 		    log_warn("%s: connection closed in the middle of a request", peer);
@@ -296,7 +327,7 @@ static void srv_serve(struct srv *s, int in, int out, const char *peer)
 	    break;
 	}
 	if (r == REQ_READY) {
-	    if (srv_answer(s, &pc, &rd.req, out) < 0) {
+	    if (srv_answer(s, &pc, &rd.req, out, &reply) < 0) {
 		log_warn("%s: no answer; closing the connection", peer);
 		break;
 	    }
@@ -305,6 +336,7 @@ static void srv_serve(struct srv *s, int in, int out, const char *peer)
     }
     pol_conn_free(&pc);
     req_reader_free(&rd);
+    buf_free(&reply);
 }
 
 /* srv_conn_main - thread of one connection */
