@@ -129,7 +129,8 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_TIME ?= 20
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -g -O1 \
-             -fsanitize=fuzzer-no-link,address,undefined -iquote lib -iquote tests $(PKG_CFLAGS)
+             -fsanitize=fuzzer-no-link,address,undefined -iquote lib -iquote tests \
+             -iquote policyd $(PKG_CFLAGS)
 FUZZ_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC) \
              $(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))
 

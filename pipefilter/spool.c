@@ -134,13 +134,22 @@ int spool_read(struct spool *sp, int fd, size_t threshold, uint64_t max, const c
 		     (unsigned long long) max);
 	    return -1;
 	}
-	size_t keep = spool_keep(sp, threshold, &head_ended, &scanned);
+	size_t keep = 0, k;
 
-	if (keep > (size_t) n)
-	    keep = (size_t) n;
-	if (keep && buf_add(&sp->mem, chunk, keep) < 0) {
-	    snprintf(sp->error, sizeof(sp->error), "out of memory");
-	    return -1;
+	/* A chunk that crosses the threshold: the part up to it is kept,
+	 * then spool_keep() is asked again for the rest, which stays in
+	 * memory too while the header section goes on.  (Asking once
+	 * spilled the rest at once, so a header section longer than the
+	 * threshold came out incomplete whenever a read ended off a 64 KB
+	 * boundary, and the message was handled as a reject.) */
+	while (keep < (size_t) n && (k = spool_keep(sp, threshold, &head_ended, &scanned)) > 0) {
+	    if (k > (size_t) n - keep)
+		k = (size_t) n - keep;
+	    if (buf_add(&sp->mem, chunk + keep, k) < 0) {
+		snprintf(sp->error, sizeof(sp->error), "out of memory");
+		return -1;
+	    }
+	    keep += k;
 	}
 	if ((size_t) n > keep) {
 	    if (sp->fd < 0 && (sp->fd = spool_tmpfile(tmpdir, sp->error, sizeof(sp->error))) < 0)

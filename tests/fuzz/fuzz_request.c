@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../policyd/request.h"	/* FUZZ_CFLAGS has no -iquote policyd */
+#include "request.h"
 
 #define check(cond)	do { if (!(cond)) abort(); } while (0)
 #define FNV(h, c)	(((h) ^ (unsigned char) (c)) * 1099511628211ULL)

@@ -14,6 +14,9 @@ This module gives them:
   configuration     write_conf(path, {section: {key: value}})
   a policy server   Policyd(conf): postdmarc-policyd on a free port
   the store         read through tests/tools/storedump
+  sanitizer reports a failing test for every ASan, LSan or UBSan report
+                    in the stderr or log of a program the script ran
+                    (sanitizer_check(); `make check SANITIZE=1`)
 
 Nothing here reaches the network beyond 127.0.0.1.
 """
@@ -37,6 +40,7 @@ _n = 0
 _failed = 0
 _todo_failed = 0
 _cleanups = []
+_finals = []        # run by done() before the plan: last checks that may fail
 
 
 def bin(name):
@@ -95,6 +99,8 @@ def skip(name, why):
 
 
 def done():
+    while _finals:
+        _finals.pop()()
     print("1..%d" % _n)
     sys.stdout.flush()
     _cleanup(_failed == 0)
@@ -118,6 +124,95 @@ def _cleanup(remove):
 
 
 atexit.register(lambda: _cleanup(False))
+
+
+# --- sanitizer reports -----------------------------------------------------
+#
+# Under `make check SANITIZE=1` every program is built with ASan+UBSan and
+# the Makefile exports ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS, so a
+# report goes to the program's stderr and changes its exit status.  Not
+# every check looks at both, so the stderr of every program of ours is
+# scanned here: captured by subprocess.run() at once, written to a file
+# (a daemon's log, subprocess.Popen()) by done().  A report becomes a
+# failing test of its own, with the report as diagnostics.  Without
+# sanitizers nothing matches and no test is added.
+
+_SANITIZER_RE = re.compile(
+    r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)"
+    r"|^\S+:\d+:\d+: runtime error: |^SUMMARY: \w+Sanitizer", re.M)
+
+
+def sanitizer_check(text, what):
+    """Fail (a test of its own) if text holds a sanitizer report."""
+    if text is None:
+        return True
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    m = _SANITIZER_RE.search(text)
+    if m is None:
+        return True
+    ok(False, "no sanitizer report from %s" % what)
+    lines = text[text.rfind("\n", 0, m.start()) + 1:].splitlines()
+    diag("\n".join(lines[:120]))
+    if len(lines) > 120:
+        diag("... %d more lines" % (len(lines) - 120))
+    return False
+
+
+def _our_program(args):
+    """'NAME ARG ARG' when args run a program of $PD_BUILD, else None."""
+    argv = [str(a) for a in (args if isinstance(args, (list, tuple)) else [args])]
+    ours = [i for i, a in enumerate(argv) if a.startswith(BUILD)]
+    if not ours:
+        return None
+    i = ours[0]
+    return " ".join([os.path.basename(argv[i])] + argv[i + 1:i + 3])
+
+
+_subprocess_run = subprocess.run
+
+
+def _checked_run(*args, **kwargs):
+    """subprocess.run, then sanitizer_check() of a captured stderr."""
+    out = _subprocess_run(*args, **kwargs)
+    what = _our_program(out.args)
+    if what:
+        sanitizer_check(out.stderr, what)
+    return out
+
+
+class _CheckedPopen(subprocess.Popen):
+    """subprocess.Popen; a program of ours whose stderr goes to a file (a
+    daemon's log) has that file checked by done(), after a SIGTERM if it
+    still runs, so that LeakSanitizer looks at its exit too."""
+
+    def __init__(self, args, *a, **kw):
+        super().__init__(args, *a, **kw)
+        err = kw.get("stderr")
+        if err == subprocess.STDOUT:
+            err = kw.get("stdout")
+        what = _our_program(args)
+        path = getattr(err, "name", None)
+        if what and isinstance(path, str) and os.path.isfile(path):
+            _finals.append(lambda: self._final_check(path, what))
+
+    def _final_check(self, path, what):
+        if self.poll() is None:
+            self.terminate()
+            try:
+                self.wait(60)
+            except subprocess.TimeoutExpired:
+                diag("%s did not exit on SIGTERM within 60s" % what)
+                self.kill()
+                self.wait()
+        if os.path.isfile(path):
+            with open(path, errors="replace") as f:
+                sanitizer_check(f.read(), "%s (its log %s)" % (what, os.path.basename(path)))
+
+
+# The test scripts call subprocess directly; route them through here.
+subprocess.run = _checked_run
+subprocess.Popen = _CheckedPopen
 
 
 # --- scratch space ---------------------------------------------------------

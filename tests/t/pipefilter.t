@@ -1084,6 +1084,30 @@ r = run(sign(message("a@example.com", body=b"s" * 300000 + b"\n"), "example.com"
 ok(r.rc == 75 and not r.deliveries, "a message over spool_threshold with no usable tmpdir: "
    "exit 75, nothing reinjected")
 
+# A header section longer than spool_threshold, arriving in reads that end
+# off the threshold: the part past it stays in memory with the rest of the
+# header section (it once went to the spool file, and the message came out
+# "header section incomplete").
+big = message("a@example.com", extra=b"".join(b"X-Filler-%05d: %s\n" % (i, b"f" * 60)
+                                              for i in range(3000)))
+clear_outdir()
+p = subprocess.Popen([FILTER, "-c", conf(over={"pipefilter": {"spool_threshold": "64k"}}),
+                      "-f", SENDER, "--client-address=192.0.2.5", "--queue-id=4TSLOWHEAD",
+                      "--", "bob@example.org"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     env=dict(os.environ, FAKE_SENDMAIL_DIR=outdir, TMPDIR=tmpdir))
+for piece in (big[:1000], big[1000:70001], big[70001:]):
+    p.stdin.write(piece)
+    p.stdin.flush()
+    time.sleep(0.2)
+p.stdin.close()
+err = p.stderr.read().decode("utf-8", "replace")
+p.wait(timeout=90)
+r = Run(p.returncode, err, deliveries(), 0, "4TSLOWHEAD")
+ok(r.rc == 0 and r.msg is not None and strip_added(r.msg) == big,
+   "a 240 KB header section over a 64 KB spool_threshold, written in slow pieces: "
+   "delivered byte for byte") or diag(err)
+
 # A read-only store, the filter running as nobody: delivered and logged.
 # Needs root (to become nobody) and a tree nobody can read (the build
 # directory, this script's workdir); a CI checkout under a private home
