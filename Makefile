@@ -67,12 +67,21 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all check check-unit check-style deps demo bench fuzz fuzz-build \
-        install clean tests
+        install clean tests libs-present
 all: $(BINS)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | libs-present
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Without this, a missing -dev package gives empty flags from pkg-config
+# and a compiler error far from the cause.
+libs-present:
+	@pkg-config --exists $(PKGS) && test -f /usr/include/spf2/spf.h || { \
+	    echo "postdmarc: development libraries missing (run: make deps):" >&2; \
+	    pkg-config --print-errors --exists $(PKGS) 2>&1 | sed 's/^/  /' >&2; \
+	    test -f /usr/include/spf2/spf.h || echo "  libspf2-dev (spf2/spf.h)" >&2; \
+	    exit 1; }
 
 $(LIBPD): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -134,7 +143,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -g -O1 \
 FUZZ_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC) \
              $(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))
 
-$(FUZZ_BUILD)/obj/%.o: %.c
+$(FUZZ_BUILD)/obj/%.o: %.c | libs-present
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
