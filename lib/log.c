@@ -53,6 +53,7 @@
 static const char *log_name = "postdmarc";
 static int log_syslog = 1;
 static int log_sock = -1;		/* our own connection to /dev/log */
+static time_t log_sock_tried = -1;	/* when log_sock_open() last ran */
 static pthread_mutex_t log_sock_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_stderr_on;
 static int log_fd = -1;			/* file target */
@@ -103,15 +104,23 @@ static void log_syslog_send(int prio, const char *line)
     if ((size_t) n >= sizeof(msg))
 	n = (int) sizeof(msg) - 1;
     pthread_mutex_lock(&log_sock_lock);
-    if (log_sock < 0)
+    /* No /dev/log: tried again once a second, not for every line (a
+     * socket, a failed connect and a close each time). */
+    if (log_sock < 0 && now != log_sock_tried) {
+	log_sock_tried = now;
 	log_sock = log_sock_open();
+    }
     fd = log_sock;
     pthread_mutex_unlock(&log_sock_lock);
-    if (fd < 0 || send(fd, msg, (size_t) n, MSG_NOSIGNAL) < 0) {
-	/* No syslog socket (yet), or it went away: the library's way. */
+    if (fd < 0)
+	return;					/* nobody to hear it */
+    if (send(fd, msg, (size_t) n, MSG_NOSIGNAL) < 0) {
+	/* The syslog daemon went away or is full: the library's way for
+	 * this line, and a new connection for the next. */
 	syslog(prio, "%s", line);
 	pthread_mutex_lock(&log_sock_lock);
-	if (log_sock == fd && fd >= 0) {
+	if (log_sock == fd) {
+	    log_sock_tried = -1;		/* and try again at once */
 	    close(fd);
 	    log_sock = -1;
 	}

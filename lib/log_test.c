@@ -1,9 +1,13 @@
 /* log_test - log lines to a file, stderr and syslog */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,14 +33,97 @@ static const char *slurp(const char *path)
     return text;
 }
 
+/* syslogd - a datagram socket on /dev/log, as a syslog daemon has */
+
+static int syslogd(void)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+    struct timeval tv = {2, 0};
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+    unlink(sun.sun_path);
+    if (fd < 0 || bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0
+	|| setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+	return -1;
+    return fd;
+}
+
+/* heard - the next datagram, or "" after the 2 s receive timeout */
+
+static const char *heard(int fd)
+{
+    static char line[2048];
+    ssize_t n = fd < 0 ? -1 : recv(fd, line, sizeof(line) - 1, 0);
+
+    line[n > 0 ? n : 0] = 0;
+    return line;
+}
+
+/* syslog_tests - lines to /dev/log, in a private /dev (needs root) */
+
+static void syslog_tests(void)
+{
+    char want[64];
+    int fd;
+
+    if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0
+	|| mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+	|| mount("tmpfs", "/dev", "tmpfs", 0, "mode=755") < 0) {
+	for (int i = 0; i < 6; i++)
+	    ok(1, "# SKIP syslog: needs root and a mount namespace for a private /dev/log");
+	return;
+    }
+    log_target("syslog");
+    log_info("before any syslog daemon");	/* dropped, no error */
+    fd = syslogd();
+    sleep(1);					/* past the once-a-second retry */
+    snprintf(want, sizeof(want), "log_test[%ld]: QID2: hello 7", (long) getpid());
+    log_info("QID2: hello %d", 7);
+    const char *t = heard(fd);
+    ok(strncmp(t, "<22>", 4) == 0 && strstr(t, want) && strlen(t) == strlen(strstr(t, want)) + 20,
+       "syslog: <mail.info>, a time stamp, name[pid]: the line, one datagram");
+    log_warn("odd");
+    ok(strncmp(heard(fd), "<20>", 4) == 0, "syslog: mail.warning");
+    log_error("bad");
+    t = heard(fd);
+    ok(strncmp(t, "<19>", 4) == 0 && strstr(t, ": error: bad"), "syslog: mail.err with error:");
+    /* The daemon restarts: a line or two may go, then its new socket hears us. */
+    close(fd);
+    log_info("while the daemon is away");
+    log_info("still away");
+    fd = syslogd();
+    ok(fd >= 0, "syslog daemon back");
+    sleep(1);
+    log_info("back again");
+    t = heard(fd);
+    while (*t && strstr(t, "back again") == NULL)
+	t = heard(fd);
+    ok(strstr(t, "back again") != NULL, "syslog: heard again after the daemon's restart");
+    /* Fewer than net.unix.max_dgram_qlen (10): more would block us, as
+     * they block any program whose syslog daemon does not read. */
+    for (int i = 0; i < 8; i++)
+	log_info("line %d", i);
+    int got = 0;
+    while (*heard(fd))
+	got++;
+    ok(got == 8, "syslog: 8 lines, 8 datagrams (%d)", got);
+    close(fd);
+}
+
 int main(void)
 {
     const char *build = getenv("PD_BUILD") ? getenv("PD_BUILD") : "build";
-    char path[300], big[6000];
+    char path[300], big[6000], cwd[128] = "", root[200];
     const char *t;
     int status;
     pid_t pid;
 
+    /* File targets are absolute names: a relative build directory is
+     * taken from here. */
+    if (build[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+	return 1;
+    snprintf(root, sizeof(root), "%s%s%s", cwd, *cwd ? "/" : "", build);
+    build = root;
     snprintf(dir, sizeof(dir), "%s/tmp", build);
     mkdir(dir, 0755);
     snprintf(dir, sizeof(dir), "%s/tmp/log-XXXXXX", build);
@@ -81,6 +168,7 @@ int main(void)
     ok(strstr(slurp(path), "]: panic: a bug\n") != NULL, "and logs panic:");
     ok(log_target("syslog") == 0 && log_target("both") == 0 && log_target("stderr") == 0,
        "syslog, both and stderr targets");
+    syslog_tests();
     snprintf(path, sizeof(path), "rm -rf %s", dir);
     if (system(path) != 0)
 	diag("cleanup failed");

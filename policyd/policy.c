@@ -13,6 +13,7 @@
  *	void	pol_conn_init(conn)
  *	void	pol_conn_free(conn)
  *	int	pol_decide(conn, world, store, counters, req, action)
+ *	void	pol_flush_log(conn)
  *
  *	int	pol_counters_init(counters)
  *	void	pol_counters_flush(counters, store)
@@ -31,7 +32,9 @@
  *	the later recipients of the same transaction without new lookups
  *	(a reject or defer again, DUNNO after the one PREPEND).  At
  *	END-OF-MESSAGE the verdict is written to the store under the
- *	queue id, for the filter and the reporter.
+ *	queue id, for the filter and the reporter.  The log line of a new
+ *	verdict waits in the connection until pol_flush_log(), which the
+ *	server calls once the answer is written.
  *
  *	Clients in skip_addresses and, with skip_authenticated, clients
  *	that authenticated get DUNNO with no lookup.  Clients in the
@@ -363,9 +366,9 @@ void pol_counters_free(struct pol_counters *pc)
     pthread_mutex_destroy(&pc->lock);
 }
 
-/* pol_log - one line per decision */
+/* pol_log - the line for a decision, written by pol_flush_log() */
 
-static void pol_log(const struct req *req, const struct pol_conn *c, const char *action)
+static void pol_log(const struct req *req, struct pol_conn *c, const char *action)
 {
     char from[128], helo[128], act[160];
     const char *qid = req_get(req, "queue_id");
@@ -376,9 +379,20 @@ static void pol_log(const struct req *req, const struct pol_conn *c, const char 
     /* A prepended header is logged by its name only. */
     str_printable(act, sizeof(act), action, strncmp(action, "PREPEND ", 8) == 0
 		  ? strcspn(action, ":") : strlen(action));
-    log_info("%s: client=%s, helo=%s, from=<%s>, spf_helo=%s, spf_mailfrom=%s, action=%s",
+    snprintf(c->logline, sizeof(c->logline),
+	     "%s: client=%s, helo=%s, from=<%s>, spf_helo=%s, spf_mailfrom=%s, action=%s",
 	     qid && *qid ? qid : "NOQUEUE", req_get(req, "client_address"), helo, from,
 	     res_spf_name(c->helo.result), res_spf_name(c->mfrom.result), act);
+}
+
+/* pol_flush_log - log the last decision's line, if not yet done */
+
+void pol_flush_log(struct pol_conn *c)
+{
+    if (c->logline[0]) {
+	log_info("%s", c->logline);
+	c->logline[0] = 0;
+    }
 }
 
 /* pol_skipped - clients that are never checked */

@@ -37,6 +37,7 @@ struct pol_conn {
     int stored;				/* its END-OF-MESSAGE record written */
     struct spf_result helo, mfrom;
     int whitelisted;
+    char logline[1024];			/* the decision's, logged after the answer */
 };
 
 /* SMTP-time rejections, counted in memory and written once a second. */
@@ -51,6 +52,7 @@ void pol_world_unref(struct pol_world *);
 
 void pol_conn_init(struct pol_conn *);
 void pol_conn_free(struct pol_conn *);
+void pol_flush_log(struct pol_conn *);
 int pol_decide(struct pol_conn *, struct pol_world *, struct store *, struct pol_counters *,
 	               const struct req *, struct buf *);
 int pol_counters_init(struct pol_counters *);

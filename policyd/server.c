@@ -248,6 +248,9 @@ static int srv_answer(struct srv *s, struct pol_conn *pc, const struct req *req,
 	buf_addstr(reply, "\n\n");
 	ret = buf_error(reply) ? -1 : srv_write_all(out, buf_str(reply), buf_len(reply));
     }
+    /* Logged once Postfix has its answer: the send to syslog (and the
+     * wakeup of its reader) is not on the SMTP session's path. */
+    pol_flush_log(pc);
     buf_free(&action);
     return ret;
 }
