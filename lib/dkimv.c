@@ -163,8 +163,12 @@ struct dkimv *dkimv_new(struct dns_resolver *dns, unsigned max_sigs)
      * file and all its error strings, which costs a filter process more
      * than the verification itself.  Verifying needs none of it: said
      * first, OpenSSL's one-time initialisation skips the file and the
-     * strings (the default provider still loads on first use). */
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+     * strings (the default provider still loads on first use).  Nor is
+     * OpenSSL's cleanup at exit needed: it frees, one by one, memory the
+     * process is about to give back whole (a filter process lives for
+     * one message). */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_LOAD_CONFIG
+			| OPENSSL_INIT_NO_ATEXIT, NULL);
     if ((dv->lib = dkim_init(NULL, NULL)) == NULL) {
 	free(dv);
 	return NULL;

@@ -10,6 +10,7 @@
  *					attempts, cache_size)
  *	void	dns_destroy(res)
  *	int	dns_lookup(res, name, type, answerp)
+ *	int	dns_prefetch(res, names, types, n)
  *	void	dns_answer_free(answer)
  *	const char *dns_status_str(status)
  *	void	dns_cache_flush(res)
@@ -37,6 +38,17 @@
  *	Found and negative answers are cached for their TTL (negative
  *	ones for the SOA minimum, at most DNS_NEG_TTL_MAX); temporary
  *	failures are not cached.  Thread-safe.
+ *
+ *	dns_prefetch() sends the queries for n names (types[i] at
+ *	names[i], at most DNS_PREFETCH_MAX) at once to the first server and
+ *	puts the answers that come within one attempt's time (at most a
+ *	second: a silent server costs the lookups that follow their own
+ *	time all the same) into the cache,
+ *	so that the dns_lookup() calls that follow, one after another as
+ *	the SPF, DKIM and DMARC libraries make them, find them there: one
+ *	round trip instead of one per name.  Names already cached, asked
+ *	twice or not valid are skipped.  It returns how many answers it
+ *	cached; without a cache it does nothing.
  *
  *	dns_set_trace() registers a function called with every lookup
  *	(name, type, status), cached or not.
@@ -75,6 +87,7 @@
 
 #define DNS_EDNS_SIZE	1232		/* no fragmentation, RFC 9715 */
 #define DNS_NEG_TTL_DEFAULT 60
+#define DNS_PREFETCH_WAIT_MS 1000	/* the longest dns_prefetch() waits */
 
 struct dns_server {
     struct sockaddr_storage ss;
@@ -383,31 +396,50 @@ static ldns_pkt *dns_tcp(const struct dns_server *srv, const uint8_t *wire, size
     return ans;
 }
 
+/* dns_query_wire - a query packet with a fresh random ID; 0 or -1 */
+
+static int dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t *id, uint8_t **wire,
+			          size_t *wlen)
+{
+    ldns_pkt *query;
+    ldns_status st;
+
+    if ((query = ldns_pkt_query_new(ldns_rdf_clone(qname), type, LDNS_RR_CLASS_IN, LDNS_RD)) == NULL)
+	return -1;
+    /* Our own random ID: ldns would ask OpenSSL, whose generator costs
+     * half a millisecond to set up in every filter process. */
+    if (getrandom(id, sizeof(*id), 0) != (ssize_t) sizeof(*id))
+	*id = (uint16_t) (dns_now_ms() * 2654435761u >> 16);
+    ldns_pkt_set_id(query, *id);
+    ldns_pkt_set_edns_udp_size(query, DNS_EDNS_SIZE);
+    st = ldns_pkt2wire(wire, query, wlen);
+    ldns_pkt_free(query);
+    return st == LDNS_STATUS_OK ? 0 : -1;
+}
+
+/* dns_slice - how long one attempt at one server may take */
+
+static uint64_t dns_slice(const struct dns_resolver *res)
+{
+    uint64_t tries = (uint64_t) res->attempts * res->nservers;
+
+    return res->timeout_ms / tries ? res->timeout_ms / tries : 1;
+}
+
 /* dns_exchange - ask every server, attempts rounds, within timeout */
 
 static ldns_pkt *dns_exchange(struct dns_resolver *res, const ldns_rdf *qname, uint16_t type)
 {
-    ldns_pkt *query, *ans = NULL;
+    ldns_pkt *ans = NULL;
     uint8_t *wire = NULL;
     size_t wlen, tries, i;
     uint64_t start = dns_now_ms(), slice, deadline;
     uint16_t id;
 
-    if ((query = ldns_pkt_query_new(ldns_rdf_clone(qname), type, LDNS_RR_CLASS_IN, LDNS_RD)) == NULL)
+    if (dns_query_wire(qname, type, &id, &wire, &wlen) < 0)
 	return NULL;
-    /* Our own random ID: ldns would ask OpenSSL, whose generator costs
-     * half a millisecond to set up in every filter process. */
-    if (getrandom(&id, sizeof(id), 0) != (ssize_t) sizeof(id))
-	id = (uint16_t) (dns_now_ms() * 2654435761u >> 16);
-    ldns_pkt_set_id(query, id);
-    ldns_pkt_set_edns_udp_size(query, DNS_EDNS_SIZE);
-    if (ldns_pkt2wire(&wire, query, &wlen) != LDNS_STATUS_OK) {
-	ldns_pkt_free(query);
-	return NULL;
-    }
-    ldns_pkt_free(query);
     tries = res->attempts * res->nservers;
-    slice = res->timeout_ms / tries ? res->timeout_ms / tries : 1;
+    slice = dns_slice(res);
     for (i = 0; i < tries && ans == NULL; i++) {
 	const struct dns_server *srv = &res->servers[i % res->nservers];
 
@@ -614,6 +646,21 @@ static struct dns_answer *dns_answer_build(const ldns_pkt *ans, const ldns_rdf *
     return a;
 }
 
+/* dns_key - a name as the cache knows it: lower case, no final dot */
+
+static int dns_key(const char *name, char *key, size_t size)
+{
+    size_t len;
+
+    if (!dns_name_ok(name) || str_copy(key, name, size) < 0)
+	return -1;
+    len = strlen(key);
+    if (len > 1 && key[len - 1] == '.')
+	key[--len] = 0;
+    str_lower(key);
+    return 0;
+}
+
 /* dns_lookup - records of one type at a name */
 
 int dns_lookup(struct dns_resolver *res, const char *name, uint16_t type,
@@ -623,15 +670,10 @@ int dns_lookup(struct dns_resolver *res, const char *name, uint16_t type,
     ldns_rdf *qname;
     ldns_pkt *pkt;
     struct dns_answer *a;
-    size_t len;
 
     *answerp = NULL;
-    if (!dns_name_ok(name) || str_copy(key, name, sizeof(key)) < 0)
+    if (dns_key(name, key, sizeof(key)) < 0)
 	return DNS_BADNAME;
-    len = strlen(key);
-    if (len > 1 && key[len - 1] == '.')
-	key[--len] = 0;
-    str_lower(key);
     if ((a = dns_cache_get(res->cache, key, type)) != NULL) {
 	if (res->trace)
 	    res->trace(res->trace_ctx, key, type, a->status);
@@ -657,6 +699,93 @@ int dns_lookup(struct dns_resolver *res, const char *name, uint16_t type,
 	res->trace(res->trace_ctx, key, type, a->status);
     *answerp = a;
     return a->status;
+}
+
+/* dns_prefetch - ask for several names at once, answers into the cache */
+
+int dns_prefetch(struct dns_resolver *res, const char *const *names, const uint16_t *types,
+		         size_t n)
+{
+    struct {
+	char key[DNS_NAME_MAX + 2];
+	ldns_rdf *qname;
+	uint16_t id, type;
+	int pending;
+    } q[DNS_PREFETCH_MAX];
+    const struct dns_server *srv = &res->servers[0];
+    uint8_t reply[DNS_EDNS_SIZE * 4], *wire;
+    size_t nq = 0, pending = 0, wlen, i, j;
+    uint64_t wait = dns_slice(res) < DNS_PREFETCH_WAIT_MS ? dns_slice(res) : DNS_PREFETCH_WAIT_MS;
+    uint64_t deadline = dns_now_ms() + wait;
+    struct dns_answer *a;
+    ldns_pkt *ans;
+    ssize_t got;
+    int fd, cached = 0;
+
+    if (res->cache == NULL)
+	return 0;
+    if ((fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+	return 0;
+    if (connect(fd, (const struct sockaddr *) &srv->ss, srv->len) < 0) {
+	close(fd);
+	return 0;
+    }
+    for (i = 0; i < n && nq < DNS_PREFETCH_MAX; i++) {
+	if (dns_key(names[i], q[nq].key, sizeof(q[nq].key)) < 0)
+	    continue;
+	for (j = 0; j < nq && (q[j].type != types[i] || strcmp(q[j].key, q[nq].key)); j++)
+	     /* void */ ;
+	if (j < nq)
+	    continue;				/* asked already */
+	if (dns_cache_has(res->cache, q[nq].key, types[i]))
+	    continue;				/* known already */
+	if ((q[nq].qname = ldns_dname_new_frm_str(q[nq].key)) == NULL)
+	    continue;
+	q[nq].type = types[i];
+	wire = NULL;
+	if (dns_query_wire(q[nq].qname, q[nq].type, &q[nq].id, &wire, &wlen) < 0
+	    || send(fd, wire, wlen, 0) != (ssize_t) wlen) {
+	    free(wire);
+	    ldns_rdf_deep_free(q[nq].qname);
+	    continue;
+	}
+	free(wire);
+	q[nq++].pending = 1;
+	pending++;
+    }
+    /* Answers in any order until all came or one attempt's time is up;
+     * what did not come (or came truncated, or as SERVFAIL) is left to
+     * dns_lookup() and its retries, TCP and other servers. */
+    while (pending && dns_wait(fd, POLLIN, deadline) > 0) {
+	if ((got = recv(fd, reply, sizeof(reply), 0)) < 0) {
+	    if (errno == EAGAIN || errno == EINTR)
+		continue;
+	    break;				/* the server is not there */
+	}
+	ans = NULL;
+	if (ldns_wire2pkt(&ans, reply, (size_t) got) != LDNS_STATUS_OK)
+	    continue;
+	for (i = 0; i < nq; i++) {
+	    if (!q[i].pending || !dns_match(ans, q[i].id, q[i].qname, q[i].type))
+		continue;
+	    q[i].pending = 0;
+	    pending--;
+	    if (!ldns_pkt_tc(ans) && (a = dns_answer_build(ans, q[i].qname, q[i].type)) != NULL) {
+		if (a->status != DNS_TEMPFAIL) {
+		    dns_cache_put(res->cache, q[i].key, q[i].type, a);
+		    cached++;
+		}
+		dns_answer_free(a);
+	    }
+	    break;
+	}
+	ldns_pkt_free(ans);
+    }
+    close(fd);
+    for (i = 0; i < nq; i++)
+	ldns_rdf_deep_free(q[i].qname);
+    log_debug("dns: prefetched %d of %zu names asked at once", cached, nq);
+    return cached;
 }
 
 /* dns_wire_name - a presentation name as wire labels */

@@ -58,6 +58,7 @@ struct dns_resolver;
 struct dns_resolver *dns_create(char *const *, size_t, uint64_t, unsigned, unsigned);
 void dns_destroy(struct dns_resolver *);
 int dns_lookup(struct dns_resolver *, const char *, uint16_t, struct dns_answer **);
+int dns_prefetch(struct dns_resolver *, const char *const *, const uint16_t *, size_t);
 void dns_answer_free(struct dns_answer *);
 const char *dns_status_str(int);
 void dns_cache_flush(struct dns_resolver *);

@@ -9,6 +9,7 @@
  *	struct dns_cache *dns_cache_create(max)
  *	void	dns_cache_destroy(cache)
  *	struct dns_answer *dns_cache_get(cache, name, type)
+ *	int	dns_cache_has(cache, name, type)
  *	void	dns_cache_put(cache, name, type, answer)
  *	void	dns_cache_flush_all(cache)
  *	void	dns_cache_stats(cache, hits, misses)
@@ -21,6 +22,8 @@
  *	Answers are shared and reference-counted: dns_cache_get() returns
  *	a new reference (release it with dns_answer_free()), or NULL;
  *	dns_cache_put() takes its own reference, so the caller keeps its.
+ *	dns_cache_has() says whether a live answer is there, without
+ *	counting a hit or a miss.
  *	All functions may be called from several threads at once.
  *--*/
 #include <pthread.h>
@@ -193,6 +196,20 @@ struct dns_answer *dns_cache_get(struct dns_cache *cache, const char *name, uint
     }
     pthread_mutex_unlock(&cache->lock);
     return answer;
+}
+
+/* dns_cache_has - is a live answer there (no counting, no LRU touch) */
+
+int dns_cache_has(struct dns_cache *cache, const char *name, uint16_t type)
+{
+    int found;
+
+    if (cache == NULL || cache->max == 0)
+	return 0;
+    pthread_mutex_lock(&cache->lock);
+    found = dns_cache_find(cache, name, type, dns_cache_now()) != NULL;
+    pthread_mutex_unlock(&cache->lock);
+    return found;
 }
 
 /* dns_cache_put - remember an answer for its TTL */

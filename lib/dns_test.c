@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "dns.h"
 #include "log.h"
 #include "tap.h"
@@ -163,6 +164,49 @@ static void test_cache(void)
     dns_destroy(res);
 }
 
+static void test_prefetch(void)
+{
+    struct dns_resolver *res = resolver(600, 100);
+    const char *names[] = {"dns-txt.example.com", "DNS-TXT.example.com.", "nosuch.example.com",
+	"dns-a.example.com", "x.servfail.example.net", "bad..name", "x.silent.example.net"};
+    uint16_t types[] = {DNS_T_TXT, DNS_T_TXT, DNS_T_TXT, DNS_T_A, DNS_T_A, DNS_T_A, DNS_T_TXT};
+    unsigned long hits, misses;
+    struct dns_answer *a;
+    struct timespec t0, t1;
+    long ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    is_int(dns_prefetch(res, names, types, PD_NELEM(names)), 3,
+	   "prefetch: 3 answers cached (found, NXDOMAIN, found); repeats, a bad name, "
+	   "SERVFAIL and silence are not");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    /* 600 ms over 2 attempts: one attempt is 300 ms, for all names at once. */
+    ok(ms >= 250 && ms < 600, "prefetch: waits one attempt's time at most, for all "
+       "the names together (%ld ms)", ms);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 0 && misses == 0, "prefetch: counts no hit or miss");
+    is_int(dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a), DNS_FOUND,
+	   "prefetch: the TXT answer is there");
+    ok(a && a->n == 1 && strcmp((char *) a->rr[0].data, "v=spf1 -all") == 0,
+       "prefetch: with its record");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "nosuch.example.com", DNS_T_TXT, &a), DNS_NXDOMAIN,
+	   "prefetch: the NXDOMAIN answer is there");
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "dns-a.example.com", DNS_T_A, &a), DNS_FOUND,
+	   "prefetch: the A answer is there");
+    dns_answer_free(a);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 3 && misses == 0, "prefetch: the three lookups were cache hits");
+    is_int(dns_prefetch(res, names, types, 1), 0, "prefetch: a cached name is not asked again");
+    dns_destroy(res);
+
+    res = resolver(600, 0);
+    is_int(dns_prefetch(res, names, types, 1), 0, "prefetch: without a cache it does nothing");
+    dns_destroy(res);
+}
+
 static void test_failover(void)
 {
     char *servers[2];
@@ -242,6 +286,7 @@ int main(void)
     dns_destroy(res);
     test_silent();
     test_cache();
+    test_prefetch();
     test_failover();
     test_threads();
     return tap_done();

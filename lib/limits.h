@@ -24,6 +24,7 @@
 #define DNS_PACKET_MAX		65535	/* TCP answers */
 #define DNS_UDP_MAX		4096	/* EDNS0 buffer size we advertise */
 #define DNS_ANSWER_RR_MAX	64	/* records kept from one answer */
+#define DNS_PREFETCH_MAX	16	/* names asked at once by dns_prefetch() */
 #define DNS_TXT_MAX		16384	/* one TXT record, strings joined */
 #define DNS_CACHE_DEFAULT	10000	/* entries */
 #define DNS_NEG_TTL_MAX		3600	/* cap on negative-caching time */

@@ -50,6 +50,8 @@
 
 #define FILTER_MAX_SIZE	(4ULL * 1024 * 1024 * 1024)	/* far above message_size_limit */
 #define FILTER_CHUNK	(64 * 1024)
+#define DMARC_WALK_LABELS 8		/* as deep as RFC 9989's tree walk goes */
+#define FILTER_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
 
 /* Everything known about the message being filtered. */
 struct filter {
@@ -125,6 +127,124 @@ static int filter_mark_forged(struct filter *f)
     return 0;
 }
 
+/* filter_domain_of - the domain of an address, lower case */
+
+static void filter_domain_of(const char *addr, char *out, size_t size)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+
+    if (at == NULL || msg_domain_normalize(at + 1, strlen(at + 1), out, size) < 0)
+	out[0] = 0;
+}
+
+/* filter_dkim_tag - one tag's value from a DKIM-Signature, no FWS; 0 or -1 */
+
+static int filter_dkim_tag(const char *v, size_t len, char tag, char *out, size_t size)
+{
+    const char *end = v + len, *p = v, *semi;
+    size_t o;
+
+    while (p < end) {
+	if ((semi = memchr(p, ';', (size_t) (end - p))) == NULL)
+	    semi = end;
+	while (p < semi && FILTER_FWS(*p))
+	    p++;
+	if (p < semi && *p == tag) {
+	    const char *q = p + 1;
+
+	    while (q < semi && FILTER_FWS(*q))
+		q++;
+	    if (q < semi && *q == '=') {
+		for (o = 0, q++; q < semi; q++) {
+		    if (FILTER_FWS(*q))
+			continue;
+		    if (o + 1 >= size)
+			return -1;
+		    out[o++] = *q;
+		}
+		out[o] = 0;
+		return o ? 0 : -1;
+	    }
+	}
+	p = semi + 1;
+    }
+    return -1;
+}
+
+/* filter_prefetch_walk - _dmarc.DOMAIN and _dmarc. of each parent, while room */
+
+static size_t filter_prefetch_walk(char names[][DNS_NAME_MAX + 1], size_t n, const char *domain)
+{
+    const char *p = domain;
+    int labels = 0;
+
+    while (p && *p && n < DNS_PREFETCH_MAX && labels++ < DMARC_WALK_LABELS) {
+	if ((size_t) snprintf(names[n], DNS_NAME_MAX + 1, "_dmarc.%s", p) <= DNS_NAME_MAX)
+	    n++;
+	if ((p = strchr(p, '.')) != NULL)
+	    p++;
+    }
+    return n;
+}
+
+/* filter_prefetch - the message's DNS questions asked at once */
+
+static void filter_prefetch(struct filter *f, int with_spf)
+{
+    char names[DNS_PREFETCH_MAX][DNS_NAME_MAX + 1];
+    const char *np[DNS_PREFETCH_MAX];
+    uint16_t types[DNS_PREFETCH_MAX];
+    const struct filter_args *a = f->args;
+    char d[DNS_NAME_MAX + 1], s[DNS_NAME_MAX + 1], dkim_d[4][DNS_NAME_MAX + 1];
+    struct inet_addr ip;
+    size_t n = 0, i, sigs = 0, dkim_n = 0;
+
+    /* SPF: the MAIL FROM domain, or the HELO name for a null sender. */
+    if (with_spf && a->client_addr && *a->client_addr) {
+	filter_domain_of(a->sender, names[n], sizeof(names[n]));
+	if (names[n][0] == 0 && a->client_helo && inet_addr_parse(a->client_helo, &ip) < 0
+	    && a->client_helo[0] != '['
+	    && str_copy(names[n], a->client_helo, sizeof(names[n])) < 0)
+	    names[n][0] = 0;
+	if (names[n][0])
+	    n++;
+    }
+    /* DKIM: each signature's key, as far as the verifier will go. */
+    for (i = 0; i < f->head.n && n < DNS_PREFETCH_MAX && sigs < f->conf->max_signatures; i++) {
+	const struct msg_field *fld = &f->head.v[i];
+
+	if (!msg_field_is(fld, "DKIM-Signature"))
+	    continue;
+	sigs++;
+	if (filter_dkim_tag(fld->value, fld->value_len, 'd', d, sizeof(d)) == 0
+	    && filter_dkim_tag(fld->value, fld->value_len, 's', s, sizeof(s)) == 0
+	    && (size_t) snprintf(names[n], sizeof(names[n]), "%s._domainkey.%s", s, d)
+	    < sizeof(names[n])) {
+	    n++;
+	    if (dkim_n < PD_NELEM(dkim_d) && str_copy(dkim_d[dkim_n], d, sizeof(d)) == 0)
+		dkim_n++;
+	}
+    }
+    /* DMARC: the records of each author domain and its parents (the
+     * policy and the tree walk, RFC 9989 4.10), then of the SPF and
+     * DKIM domains and theirs (their organizational domains, for
+     * relaxed alignment).  dns_prefetch() drops the repeats. */
+    for (i = 0; i < f->authors.n; i++)
+	n = filter_prefetch_walk(names, n, f->authors.domain[i]);
+    if (with_spf) {
+	filter_domain_of(a->sender, d, sizeof(d));
+	n = filter_prefetch_walk(names, n, d);
+    }
+    for (i = 0; i < dkim_n; i++)
+	n = filter_prefetch_walk(names, n, dkim_d[i]);
+    for (i = 0; i < n; i++) {
+	np[i] = names[i];
+	types[i] = DNS_T_TXT;
+    }
+    if (n > 1)
+	dns_prefetch(f->dns, np, types, n);
+}
+
 /* filter_spf - the MAIL FROM verdict: the policy server's, or ours */
 
 static int filter_spf(struct filter *f)
@@ -146,8 +266,10 @@ static int filter_spf(struct filter *f)
 		 *rec.mail_from ? rec.mail_from : "postmaster@", *rec.mail_from ? "" : rec.helo);
 	snprintf(f->spf.reason, sizeof(f->spf.reason), "from the SMTP-time check");
 	f->spf_from_store = 1;
+	filter_prefetch(f, 0);
 	return 0;
     }
+    filter_prefetch(f, 1);
     memset(&f->spf, 0, sizeof(f->spf));
     if (a->client_addr == NULL || *a->client_addr == 0) {
 	f->spf.result = RES_SPF_NONE;
@@ -423,16 +545,6 @@ static int filter_spam_header(struct filter *f, int crlf)
   * The record.
   */
 
-/* filter_domain_of - the domain of an address, lower case */
-
-static void filter_domain_of(const char *addr, char *out, size_t size)
-{
-    const char *at = addr ? strrchr(addr, '@') : NULL;
-
-    if (at == NULL || msg_domain_normalize(at + 1, strlen(at + 1), out, size) < 0)
-	out[0] = 0;
-}
-
 /* filter_policy_snapshot - the published policy, as it was */
 
 static void filter_policy_snapshot(const struct dmarc_eval *ev, struct store_policy *p)
@@ -540,7 +652,14 @@ static size_t filter_pieces(struct filter *f, struct inject_piece *p, size_t max
     return n;
 }
 
-/* filter_deliver - reinject; 0 or 75 */
+/* filter_record_cb - filter_record() while sendmail queues the message */
+
+static void filter_record_cb(void *context)
+{
+    filter_record(context);
+}
+
+/* filter_deliver - reinject, recording the message meanwhile; 0 or 75 */
 
 static int filter_deliver(struct filter *f)
 {
@@ -554,7 +673,7 @@ static int filter_deliver(struct filter *f)
 	return filter_fail(f, "reinjection", "out of memory");
     np = filter_pieces(f, p, f->nremoved * 2 + 3);
     ret = inject_run(f->conf->sendmail.v, f->conf->sendmail.n, a->sender, a->rcpt, a->nrcpt,
-		     p, np, &f->spool, err, sizeof(err));
+		     p, np, &f->spool, filter_record_cb, f, err, sizeof(err));
     free(p);
     return ret < 0 ? filter_fail(f, "reinjection failed", err) : 0;
 }
@@ -584,11 +703,11 @@ static void filter_log(const struct filter *f, const char *action)
 
 static int filter_evaluate(struct filter *f)
 {
+    filter_authors(f);			/* first: their DMARC records are prefetched */
     if (filter_mark_forged(f) < 0 || filter_spf(f) < 0)
 	return -1;
     if (filter_dkim(f) < 0)
 	return -1;
-    filter_authors(f);
     if (filter_dmarc(f) < 0)
 	return -1;
     verdict_decide(f->conf, f->evals, f->nevals, filter_auth_temperror(f), &f->verdict);
@@ -611,12 +730,13 @@ static int filter_act(struct filter *f)
     if (filter_ar(f, crlf) < 0
 	|| (v->action == VERDICT_QUARANTINE && filter_spam_header(f, crlf) < 0))
 	return filter_fail(f, "header", "out of memory");
-    filter_record(f);
     switch (v->action) {
     case VERDICT_DISCARD:
+	filter_record(f);
 	filter_log(f, "discarded");
 	return 0;
     case VERDICT_REJECT:
+	filter_record(f);
 	filter_log(f, "rejected");
 	if (v->ev)
 	    fprintf(stderr, "5.7.1 Message rejected: DMARC policy of %s\n",

@@ -7,7 +7,7 @@
  *	#include "inject.h"
  *
  *	int	inject_run(cmd, ncmd, sender, rcpt, nrcpt, pieces, npieces,
- *			   spool, error, errsize)
+ *			   spool, meanwhile, context, error, errsize)
  * DESCRIPTION
  *	inject_run() runs "cmd... -G -i -f sender -- rcpt..." with execve()
  *	(cmd[0] is an absolute path; no shell ever sees an address), writes
@@ -17,6 +17,11 @@
  *	input early.  The caller then exits 75 so Postfix keeps the
  *	message queued: a message is never lost, and never sent twice by
  *	us (a failed sendmail has not queued it).
+ *
+ *	meanwhile, if not NULL, is called with context once the whole
+ *	message is written and before the wait: its work (the filter's
+ *	store commit, with its fsync) overlaps sendmail's (postdrop's own
+ *	queue file and fsync).
  *--*/
 #include <errno.h>
 #include <fcntl.h>
@@ -148,7 +153,7 @@ static pid_t inject_spawn(char **argv, int in, int out)
 
 int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *rcpt,
 	               size_t nrcpt, const struct inject_piece *p, size_t np, struct spool *sp,
-	               char *error, size_t errsize)
+	               void (*meanwhile)(void *), void *context, char *error, size_t errsize)
 {
     char **argv, said[INJECT_ERRMAX + 1], safe[INJECT_ERRMAX * 4 + 8];
     int in[2], err[2], status, wrote;
@@ -178,6 +183,8 @@ int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *r
     if (wrote < 0)
 	kill(pid, SIGKILL);
     close(in[1]);
+    if (wrote == 0 && meanwhile)
+	meanwhile(context);
     inject_collect(err[0], said, sizeof(said));
     close(err[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

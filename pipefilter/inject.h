@@ -19,6 +19,7 @@ struct inject_piece {
 };
 
 int inject_run(char *const *, size_t, const char *, char *const *, size_t,
-	               const struct inject_piece *, size_t, struct spool *, char *, size_t);
+	               const struct inject_piece *, size_t, struct spool *,
+	               void (*)(void *), void *, char *, size_t);
 
 #endif

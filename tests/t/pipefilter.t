@@ -329,6 +329,17 @@ for name, want, title in dkim_cases:
     if not is_(got, want, "DKIM %s: %s" % (name, title)):
         diag(r.err)
 
+# The DNS questions of a message go out together: the SPF record of the
+# MAIL FROM domain, the DKIM key, the DMARC records up the tree; the
+# lookups that follow are all answered from the filter's cache.
+r = run(sign(message("a@example.com"), "example.com"),
+        sender="u@spf-pass.example.com", over={"general": {"debug": "yes"}})
+asked = re.findall(r"dns: prefetched (\d+) of (\d+) names", r.err)
+queried = re.findall(r"dns: (\S+)/\d+: ", r.err)
+ok(r.rc == 0 and one(r.msg, "dmarc")[0] == "pass" and asked == [("5", "5")] and not queried,
+   "one round of 5 DNS questions at once (SPF, DKIM key, 3 DMARC), no lookup after it "
+   "left the cache") or diag(r.err)
+
 # The policy results say why in a comment.
 like(our_raw(run(fixture("sha1")).msg).decode(), r"dkim=policy \(rsa-sha1",
      "DKIM rsa-sha1: the comment says why")
