@@ -3,6 +3,7 @@
 #   make                 build the three programs into build/bin/
 #   make check           install missing packages, build, run every test
 #   make check SANITIZE=1   the same under ASan+UBSan (build/san/)
+#   make STATIC_LIBS=1   the mail libraries linked statically (build/static/)
 #   make demo            the whole pipeline on loopback, explained
 #   make bench           benchmarks, printed as figures and ratios
 #   make fuzz            libFuzzer targets, each run briefly
@@ -16,6 +17,9 @@ MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/postdmarc
 VERSION   := 0.1.0
 
+ifeq ($(STATIC_LIBS),1)
+BUILD     ?= build/static
+endif
 ifeq ($(SANITIZE),1)
 BUILD     ?= build/san
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -47,6 +51,17 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' $(WARN) \
 LDFLAGS   ?=
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -Wl,--as-needed
 LIBS      := $(PKG_LIBS) -lpthread
+# STATIC_LIBS=1: the mail libraries (libspf2, libopendkim, libldns, LMDB,
+# libinih, libpsl) linked from their Debian archives (.a), the rest
+# (libc, OpenSSL, libcurl, libxml2...) shared as usual.  A filter process
+# per message then starts some 0.5 ms faster (fewer libraries to map and
+# relocate), at a price: a Debian security update of those libraries
+# reaches postdmarc only when it is built again.  See README.
+ifeq ($(STATIC_LIBS),1)
+LIBS      := -Wl,-Bstatic -lopendkim -lspf2 -lldns -llmdb -linih -lpsl -Wl,-Bdynamic \
+             $(shell pkg-config --libs libxml-2.0 libcurl openssl zlib libidn2 2>/dev/null) \
+             -ldb -lbsd -lunistring -lresolv -lpthread
+endif
 
 PROGRAMS  := $(patsubst %/main.c,%,$(wildcard policyd/main.c pipefilter/main.c reporter/main.c))
 BINS      := $(PROGRAMS:%=$(BUILD)/bin/postdmarc-%)
@@ -130,8 +145,10 @@ check-style:
 demo: deps all
 	@scripts/demo $(BUILD)
 
+# The filter is measured as built by default and with STATIC_LIBS=1.
 bench: deps all
-	@PD_BUILD=$(abspath $(BUILD)) scripts/bench
+	$(MAKE) STATIC_LIBS=1 BUILD=build/static all
+	@PD_BUILD=$(abspath $(BUILD)) PD_STATIC_BUILD=$(abspath build/static) scripts/bench
 
 FUZZ_BUILD ?= build/fuzz
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
