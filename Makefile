@@ -16,9 +16,10 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/postdmarc
 VERSION   := 0.1.0
+STATIC_BUILD ?= build/static
 
 ifeq ($(STATIC_LIBS),1)
-BUILD     ?= build/static
+BUILD     ?= $(STATIC_BUILD)
 endif
 ifeq ($(SANITIZE),1)
 BUILD     ?= build/san
@@ -46,8 +47,9 @@ WARN      += -Werror
 endif
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' $(WARN) \
-             $(CFLAGS) $(SANFLAGS) -iquote lib -iquote tests $(PKG_CFLAGS) -MMD -MP
+# What every compilation of ours needs, the fuzz build's included.
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -iquote lib -iquote tests
+ALL_CFLAGS := $(BASE_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS   ?=
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -Wl,--as-needed
 LIBS      := $(PKG_LIBS) -lpthread
@@ -82,7 +84,7 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all check check-unit check-style deps demo bench fuzz fuzz-build \
-        install clean tests libs-present
+        install clean tests tools libs-present
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c | libs-present
@@ -120,11 +122,15 @@ $(BUILD)/test/$(subst /,_,$(1:%.c=%)): $(BUILD)/obj/$(1:%.c=%.o) \
 endef
 $(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
 
-$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBPD)
+# A static pattern rule: the objects are named, so not intermediate files
+# that make deletes after the link (and the .d files then rebuild).
+$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBPD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBPD) $(LIBS)
 
-tests: $(BINS) $(TEST_BINS) $(TOOL_BINS)
+tools: $(TOOL_BINS)
+
+tests: $(BINS) $(TEST_BINS) tools
 
 deps:
 	@scripts/deps
@@ -147,16 +153,15 @@ demo: deps all
 
 # The filter is measured as built by default and with STATIC_LIBS=1.
 bench: deps all
-	$(MAKE) STATIC_LIBS=1 BUILD=build/static all
-	@PD_BUILD=$(abspath $(BUILD)) PD_STATIC_BUILD=$(abspath build/static) scripts/bench
+	$(MAKE) STATIC_LIBS=1 BUILD=$(STATIC_BUILD) all
+	@PD_BUILD=$(abspath $(BUILD)) PD_STATIC_BUILD=$(abspath $(STATIC_BUILD)) scripts/bench
 
 FUZZ_BUILD ?= build/fuzz
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_TIME ?= 20
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -g -O1 \
-             -fsanitize=fuzzer-no-link,address,undefined -iquote lib -iquote tests \
-             -iquote policyd $(PKG_CFLAGS)
+FUZZ_CFLAGS := $(BASE_CFLAGS) -iquote policyd -iquote pipefilter -g -O1 \
+             -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC) \
              $(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))
 

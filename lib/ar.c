@@ -414,6 +414,19 @@ static int ar_append(struct ar *ar, const struct buf *piece, int semi)
     return 0;
 }
 
+/* ar_add_element - append a reason or property to the open result */
+
+static int ar_add_element(struct ar *ar, struct buf *piece)
+{
+    int ret = ar_append(ar, piece, 0);
+
+    buf_free(piece);
+    if (ret < 0)
+	return ar_fail(ar);
+    ar->state = AR_ST_PROPS;
+    return 0;
+}
+
 /* ar_add_result - start a resinfo */
 
 int ar_add_result(struct ar *ar, const char *method, const char *result)
@@ -453,18 +466,12 @@ int ar_add_result(struct ar *ar, const char *method, const char *result)
 int ar_add_reason(struct ar *ar, const char *text)
 {
     struct buf piece = BUF_INIT(AR_HEADER_MAX);
-    int ret;
 
     if (ar->state != AR_ST_METHOD)
 	return ar_fail(ar);
     buf_addstr(&piece, "reason=");
     ar_value_as(&piece, text, text ? strlen(text) : 0, AR_FORM_QUOTED | ar->flags);
-    ret = ar_append(ar, &piece, 0);
-    buf_free(&piece);
-    if (ret < 0)
-	return ar_fail(ar);
-    ar->state = AR_ST_PROPS;
-    return 0;
+    return ar_add_element(ar, &piece);
 }
 
 /* ar_is_ptype - one of the RFC 8601 ptypes */
@@ -481,7 +488,6 @@ int ar_add_propn(struct ar *ar, const char *ptype, const char *property,
 		         const char *value, size_t len)
 {
     struct buf piece = BUF_INIT(AR_HEADER_MAX);
-    int ret;
 
     if (ar->state != AR_ST_METHOD && ar->state != AR_ST_PROPS)
 	return ar_fail(ar);
@@ -490,12 +496,7 @@ int ar_add_propn(struct ar *ar, const char *ptype, const char *property,
 	return ar_fail(ar);
     buf_printf(&piece, "%s.%s=", ptype, property);
     ar_value_as(&piece, value, len, AR_FORM_PVALUE | ar->flags);
-    ret = ar_append(ar, &piece, 0);
-    buf_free(&piece);
-    if (ret < 0)
-	return ar_fail(ar);
-    ar->state = AR_ST_PROPS;
-    return 0;
+    return ar_add_element(ar, &piece);
 }
 
 /* ar_add_prop - ptype.property=value for the open result */

@@ -185,6 +185,66 @@ static void test_value_limit(void)
     buf_free(&b);
 }
 
+/* test_label_limit - a domain label of DNS_LABEL_MAX bytes is bare, one more is quoted */
+
+static void test_label_limit(void)
+{
+    struct buf in = BUF_INIT(AR_VALUE_MAX), b = BUF_INIT(4 * AR_VALUE_MAX);
+    int i;
+
+    buf_addstr(&in, "a@");
+    for (i = 0; i < DNS_LABEL_MAX; i++)
+	buf_addch(&in, 'b');
+    buf_addstr(&in, ".example");
+    ar_value(&b, buf_str(&in), buf_len(&in));
+    is_str(buf_str(&b), buf_str(&in), "a label of DNS_LABEL_MAX bytes is written bare");
+    buf_reset(&b);
+    buf_truncate(&in, 2 + DNS_LABEL_MAX);
+    buf_addstr(&in, "b.example");
+    ar_value(&b, buf_str(&in), buf_len(&in));
+    ok(buf_len(&b) == buf_len(&in) + 2 && buf_str(&b)[0] == '"',
+       "a label of DNS_LABEL_MAX + 1 bytes is quoted");
+    buf_free(&in);
+    buf_free(&b);
+}
+
+/* test_keyword_limit - a method or result of AR_KEYWORD_MAX bytes is taken */
+
+static void test_keyword_limit(void)
+{
+    char kw[AR_KEYWORD_MAX + 2];
+    struct ar ar;
+
+    memset(kw, 'a', sizeof(kw) - 1);
+    kw[AR_KEYWORD_MAX] = 0;
+    if (ar_init(&ar, ID) < 0)
+	return;
+    ok(ar_add_result(&ar, kw, "pass") == 0 && ar_add_result(&ar, "x-y", kw) == 0,
+       "keywords of AR_KEYWORD_MAX bytes accepted");
+    kw[AR_KEYWORD_MAX] = 'a';
+    kw[AR_KEYWORD_MAX + 1] = 0;
+    ok(ar_add_result(&ar, kw, "pass") < 0 && ar_add_result(&ar, "x-y", kw) < 0,
+       "one byte more refused");
+    is_int(ar_results(&ar), 2, "two results kept");
+    ar_free(&ar);
+}
+
+/* test_id_limit - ar_is_ours() reads an id of AR_ID_MAX bytes and a dot */
+
+static void test_id_limit(void)
+{
+    char ours[AR_ID_MAX + 1], field[AR_ID_MAX + 16];
+
+    memset(ours, 'a', AR_ID_MAX);
+    ours[AR_ID_MAX] = 0;
+    snprintf(field, sizeof(field), "%s.; none", ours);
+    is_int(ar_is_ours(field, strlen(field), ours), 1,
+	   "an id of AR_ID_MAX bytes with a trailing dot is ours");
+    snprintf(field, sizeof(field), "%s.a; none", ours);
+    is_int(ar_is_ours(field, strlen(field), ours), -1,
+	   "an id too long to be anyone's is malformed");
+}
+
 static void test_init(void)
 {
     static const char *bad[] = {
@@ -379,7 +439,7 @@ static void test_fold(void)
 static void test_overflow(void)
 {
     struct ar ar;
-    struct buf out = BUF_INIT(AR_HEADER_MAX), expect = BUF_INIT(AR_HEADER_MAX);
+    struct buf out = BUF_INIT(AR_HEADER_MAX);
     char big[AR_VALUE_MAX + 1];
     size_t kept = 0, tries;
 
@@ -411,7 +471,6 @@ static void test_overflow(void)
     diag("%zu bytes", buf_len(&out));
     ar_free(&ar);
     buf_free(&out);
-    buf_free(&expect);
 }
 
 static void test_authserv_id(void)
@@ -718,6 +777,8 @@ int main(void)
 {
     test_value();
     test_value_limit();
+    test_label_limit();
+    test_keyword_limit();
     test_init();
     test_build();
     test_order();
@@ -726,6 +787,7 @@ int main(void)
     test_overflow();
     test_authserv_id();
     test_is_ours();
+    test_id_limit();
     test_python();
     return tap_done();
 }

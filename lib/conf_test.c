@@ -4,8 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "conf.h"
+#include "limits.h"
 #include "tap.h"
 
 static char conf_path[] = "/tmp/conf_testXXXXXX";
@@ -129,7 +131,7 @@ static void test_errors(void)
 	{"[policyd]\nlisten = tcp:1.2.3.4:5\n", "is not inet:ADDR:PORT or unix:/PATH"},
 	{"[reporter]\nsend_time = 25:00\n", "is not a time HH:MM"},
 	{"[reporter]\nemail = not-an-address\n", "is not an address local@domain"},
-	{"[pipefilter]\nsendmail = sendmail\n", "needs an absolute command path"},
+	{"[pipefilter]\nsendmail = sendmail\n", ":2: [pipefilter] sendmail: needs an absolute command path"},
 	{"[pipefilter]\nspam_header = no colon\n", "is not Name: value"},
 	{"[general]\nthis line has no equals sign\n", ":2: syntax error"},
 	{"[general]\nuser = a\nuser = b\n", ":3: user given twice"},
@@ -172,6 +174,31 @@ static void test_long_line(void)
     text[strlen(text)] = '\n';
     ok(load(text) == NULL && strstr(errors, ":2: line longer than") != NULL,
        "an over-long line is reported with its line number");
+}
+
+/* test_list_max - CONF_LIST_MAX elements in one list, on indented lines, and one more */
+
+static void test_list_max(void)
+{
+    struct buf text = BUF_INIT(65536);
+    struct conf *conf;
+    char want[64];
+    int i;
+
+    buf_addstr(&text, "[policyd]\nwhitelist = ::1");
+    for (i = 1; i < CONF_LIST_MAX; i++)
+	buf_addstr(&text, i % 20 ? ", ::1" : ",\n  ::1");
+    buf_addch(&text, '\n');
+    conf = load(buf_str(&text));
+    ok(conf != NULL && conf->whitelist.n == CONF_LIST_MAX, "a list of CONF_LIST_MAX elements");
+    conf_free(conf);
+    buf_truncate(&text, buf_len(&text) - 1);
+    buf_addstr(&text, ", ::1\n");
+    conf = load(buf_str(&text));
+    snprintf(want, sizeof(want), "whitelist: more than %d elements", CONF_LIST_MAX);
+    ok(conf == NULL && strstr(errors, want) != NULL, "one more is an error");
+    conf_free(conf);
+    buf_free(&text);
 }
 
 /* test_nul - a NUL byte neither cuts a value short nor splits a line
@@ -217,6 +244,7 @@ int main(void)
     test_errors();
     test_many_errors();
     test_long_line();
+    test_list_max();
     test_nul();
     unlink(conf_path);
     return tap_done();

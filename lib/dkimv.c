@@ -4,8 +4,7 @@
  * SUMMARY
  *	DKIM verification through libopendkim, with our DNS layer
  * SYNOPSIS
- *	#include "buf.h"
-#include "dkimv.h"
+ *	#include "dkimv.h"
  *
  *	struct dkimv *dkimv_new(resolver, max_signatures)
  *	void	dkimv_free(dv)

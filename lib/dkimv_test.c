@@ -1,7 +1,10 @@
 /* dkimv_test - DKIM verification of independently signed messages */
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "dkimv.h"
@@ -35,35 +38,41 @@ static int slurp(const char *name, int crlf, struct buf *out)
     return 0;
 }
 
-/* verify - run one message through the verifier, body in pieces of step */
+/* verify_buf - run one message through the verifier, body in pieces of step */
 
-static int verify(const char *name, int crlf, size_t step, struct dkimv_result *res)
+static int verify_buf(const char *id, const struct buf *m, size_t step, struct dkimv_result *res)
 {
-    struct buf m = BUF_INIT(1 << 20);
     struct msg_head head;
     struct dkimv_msg *vm;
     size_t i, off;
     int ret = -1;
 
     memset(res, 0, sizeof(*res));
-    if (slurp(name, crlf, &m) < 0
-	|| msg_head_parse(buf_str(&m), buf_len(&m), 1, &head) != MSG_OK) {
-	buf_free(&m);
+    if (msg_head_parse(buf_str(m), buf_len(m), 1, &head) != MSG_OK)
 	return -1;
-    }
-    if ((vm = dkimv_start(dv, name)) != NULL) {
+    if ((vm = dkimv_start(dv, id)) != NULL) {
 	for (i = 0; i < head.n; i++)
 	    dkimv_header(vm, head.v[i].raw, (size_t) (head.v[i].value + head.v[i].value_len
 						      - head.v[i].raw));
 	if (dkimv_eoh(vm) >= 0) {
-	    for (off = head.head_len; off < buf_len(&m); off += step)
-		dkimv_body(vm, buf_str(&m) + off,
-			   buf_len(&m) - off < step ? buf_len(&m) - off : step);
+	    for (off = head.head_len; off < buf_len(m); off += step)
+		dkimv_body(vm, buf_str(m) + off,
+			   buf_len(m) - off < step ? buf_len(m) - off : step);
 	    ret = dkimv_finish(vm, res);
 	}
 	dkimv_msg_free(vm);
     }
     msg_head_free(&head);
+    return ret;
+}
+
+/* verify - the same for a fixture file */
+
+static int verify(const char *name, int crlf, size_t step, struct dkimv_result *res)
+{
+    struct buf m = BUF_INIT(1 << 20);
+    int ret = slurp(name, crlf, &m) < 0 ? -1 : verify_buf(name, &m, step, res);
+
     buf_free(&m);
     return ret;
 }
@@ -111,6 +120,7 @@ static void test_cases(void)
 static void test_variants(void)
 {
     struct dkimv_result res;
+    int ret;
 
     ok(verify("rsa2048.eml", 1, 65536, &res) == 0 && res.n == 1
        && res.sig[0].result == RES_DKIM_PASS, "CRLF line endings pass too");
@@ -121,11 +131,61 @@ static void test_variants(void)
     is_str(res.sig[0].algorithm, "rsa-sha256", "algorithm reported");
     ok(strlen(res.sig[0].b) >= 8, "a piece of b= tells signatures apart (%s)", res.sig[0].b);
     is_int(res.sig[0].keybits, 2048, "key size reported");
-    ok(verify("many.eml", 0, 65536, &res) == 0 && res.n == 10 && res.seen == 12,
+    ret = verify("many.eml", 0, 65536, &res);
+    ok(ret == 0 && res.n == 10 && res.seen == 12,
        "12 signatures: the first 10 evaluated (n %zu, seen %zu)", res.n, res.seen);
     ok(verify("two.eml", 0, 65536, &res) == 0 && res.n == 2
        && res.sig[0].result == RES_DKIM_PASS && res.sig[1].result == RES_DKIM_PERMERROR
        && strcmp(res.sig[1].domain, "example.net") == 0, "each signature has its own result");
+}
+
+/* verify_repeat - many.eml (its 12 signatures all alike) with copies of them */
+
+static int verify_repeat(size_t copies, struct dkimv_result *res)
+{
+    struct buf file = BUF_INIT(1 << 20), m = BUF_INIT(1 << 24);
+    const char *text, *next;
+    size_t sig, rest, i;
+    int ret = -1;
+
+    memset(res, 0, sizeof(*res));
+    if (slurp("many.eml", 0, &file) == 0
+	&& (next = strstr((text = buf_str(&file)) + 1, "DKIM-Signature:")) != NULL) {
+	sig = (size_t) (next - text);
+	for (rest = 0; strncmp(text + rest, text, sig) == 0; rest += sig)
+	     /* void */ ;
+	for (i = 0; i < copies; i++)
+	    buf_add(&m, text, sig);
+	buf_addstr(&m, text + rest);
+	ret = verify_buf("repeat", &m, 65536, res);
+    }
+    buf_free(&file);
+    buf_free(&m);
+    return ret;
+}
+
+/* The signature caps: DKIM_SIGS_DEFAULT without a maximum, DKIM_SIGS_MAX above all. */
+static void test_sig_limits(struct dns_resolver *res)
+{
+    struct dkimv *keep = dv;
+    struct dkimv_result r;
+    size_t i, pass = 0;
+    int ret;
+
+    dv = dkimv_new(res, 0);
+    ok(verify("many.eml", 0, 65536, &r) == 0 && r.n == DKIM_SIGS_DEFAULT && r.seen == 12,
+       "no maximum given: DKIM_SIGS_DEFAULT of 12 signatures evaluated");
+    dkimv_free(dv);
+    dv = dkimv_new(res, DKIM_SIGS_MAX + 10);
+    ret = verify_repeat(DKIM_SIGS_MAX + 1, &r);
+    ok(ret == 0 && r.n == DKIM_SIGS_MAX && r.seen == DKIM_SIGS_MAX + 1,
+       "a maximum over DKIM_SIGS_MAX: DKIM_SIGS_MAX of DKIM_SIGS_MAX + 1 evaluated (n %zu, seen %zu)",
+       r.n, r.seen);
+    for (i = 0; i < r.n; i++)
+	pass += r.sig[i].result == RES_DKIM_PASS;
+    is_int(pass, DKIM_SIGS_MAX, "  each of them passes");
+    dkimv_free(dv);
+    dv = keep;
 }
 
 static void test_rfc8463(void)
@@ -152,10 +212,36 @@ static void test_unsigned(void)
     dkimv_msg_free(vm);
 }
 
+/* fips_conf - an OpenSSL configuration that allows FIPS algorithms only */
+
+static int fips_conf(char *path, size_t size)
+{
+    const char *build = getenv("PD_BUILD") ? getenv("PD_BUILD") : "build";
+    FILE *fp;
+
+    snprintf(path, size, "%s/tmp/dkimv_test-%ld.cnf", build, (long) getpid());
+    if ((fp = fopen(path, "w")) == NULL)
+	return -1;
+    fputs("openssl_conf = init\n[init]\nalg_section = alg\n"
+	  "[alg]\ndefault_properties = fips=yes\n", fp);
+    return fclose(fp) == 0 ? setenv("OPENSSL_CONF", path, 1) : -1;
+}
+
+/* What dkimv_new() says of OpenSSL's initialisation (lib/dkimv.c). */
+static void test_openssl(void)
+{
+    EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+
+    ok(md != NULL, "OpenSSL's configuration file is not read (this one allows FIPS only)");
+    EVP_MD_free(md);
+    ok(ERR_reason_error_string(ERR_PACK(ERR_LIB_EVP, 0, EVP_R_BAD_DECRYPT)) == NULL,
+       "OpenSSL's error strings are not loaded, after verifying either");
+}
+
 int main(void)
 {
     const char *server;
-    char *servers[1];
+    char *servers[1], conf[512];
     struct dns_resolver *res;
 
     log_init("dkimv_test");
@@ -165,11 +251,16 @@ int main(void)
     }
     servers[0] = (char *) server;
     res = dns_create(servers, 1, 1000, 1, 100);
+    /* Only now: unbound, started above, reads OPENSSL_CONF too. */
+    ok(fips_conf(conf, sizeof(conf)) == 0, "a FIPS-only OpenSSL configuration in OPENSSL_CONF");
     dv = dkimv_new(res, 10);
     test_cases();
     test_variants();
     test_rfc8463();
     test_unsigned();
+    test_sig_limits(res);
+    test_openssl();
+    unlink(conf);
     dkimv_free(dv);
     dns_destroy(res);
     return tap_done();

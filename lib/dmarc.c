@@ -54,7 +54,7 @@ struct dmarc_found {
 /* The records of one tree walk, longest name first. */
 struct dmarc_walk {
     size_t n;
-    struct dmarc_found f[DMARC_TREE_WALK_MAX + 1];
+    struct dmarc_found f[DMARC_TREE_WALK_MAX];
 };
 
 enum { FETCH_FOUND, FETCH_NONE, FETCH_TEMP };
@@ -188,10 +188,12 @@ static int dmarc_walk(struct dmarc_ctx *ctx, const char *start, struct dmarc_wal
 	    if (f->rec.psd == 'y' || f->rec.psd == 'n')
 		break;				/* step 2 and step 6 */
 	}
-	/* Steps 3, 4, 7: at most 8 queries however long the name. */
+	/* Steps 3, 4, 7: at most DMARC_TREE_WALK_MAX queries however long
+	 * the name (so at most as many records found). */
 	if (labels <= 1 || w->n >= DMARC_TREE_WALK_MAX)
 	    break;
-	next = target == start && labels >= 8 ? 7 : labels - 1;
+	next = target == start && labels >= DMARC_TREE_WALK_MAX ? DMARC_TREE_WALK_MAX - 1
+	    : labels - 1;
 	target = dmarc_tail(start, next);
 	labels = next;
     }

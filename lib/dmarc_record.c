@@ -312,12 +312,11 @@ int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *rec,
 
 static int dmarc_policy_parse(const char *s, size_t len)
 {
-    static const char *const names[] = {"none", "quarantine", "reject"};
-    size_t i;
+    int policy;
 
-    for (i = 0; i < PD_NELEM(names); i++)
-	if (str_neq_ci(s, len, names[i]))
-	    return DMARC_POLICY_NONE + (int) i;
+    for (policy = DMARC_POLICY_NONE; policy <= DMARC_POLICY_REJECT; policy++)
+	if (str_neq_ci(s, len, dmarc_policy_name(policy)))
+	    return policy;
     return DMARC_POLICY_UNSPEC;
 }
 
@@ -482,16 +481,7 @@ static void dmarc_tag_ruf(struct dmarc_parse *st, const char *s, size_t len)
 
 const char *dmarc_policy_name(int policy)
 {
-    switch (policy) {
-    case DMARC_POLICY_NONE:
-	return "none";
-    case DMARC_POLICY_QUARANTINE:
-	return "quarantine";
-    case DMARC_POLICY_REJECT:
-	return "reject";
-    default:
-	return "";
-    }
+    return res_policy_name(policy);
 }
 
 /* dmarc_hex - value of a hex digit, or -1 */

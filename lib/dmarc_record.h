@@ -10,12 +10,15 @@
 #include <stddef.h>
 
 #include "limits.h"
+#include "results.h"
 
+/* The p, sp and np values are those of results.h, which dmarc(3) and
+ * the store hand on as they are. */
 enum dmarc_policy {
-    DMARC_POLICY_UNSPEC = 0,
-    DMARC_POLICY_NONE,
-    DMARC_POLICY_QUARANTINE,
-    DMARC_POLICY_REJECT,
+    DMARC_POLICY_UNSPEC = RES_POLICY_UNSPEC,
+    DMARC_POLICY_NONE = RES_POLICY_NONE,
+    DMARC_POLICY_QUARANTINE = RES_POLICY_QUARANTINE,
+    DMARC_POLICY_REJECT = RES_POLICY_REJECT,
 };
 
 enum dmarc_record_status {

@@ -181,7 +181,7 @@ static void test_walks(struct dmarc_ctx *ctx)
 	   "nine labels: the first jump goes straight to seven labels");
     buf_reset(&trace);
     eval(ctx, "example.com", "example.com", RES_SPF_PASS, "", &ev);
-    ok(strstr(buf_str(&trace), "com") != NULL, "walk continues past the author's own record");
+    is_str(buf_str(&trace), "example.com com", "walk continues past the author's own record");
     is_int(dmarc_apply_testing(RES_POLICY_REJECT, 1), RES_POLICY_QUARANTINE, "t=y: reject -> quarantine");
     is_int(dmarc_apply_testing(RES_POLICY_QUARANTINE, 1), RES_POLICY_NONE, "t=y: quarantine -> none");
     is_int(dmarc_apply_testing(RES_POLICY_NONE, 1), RES_POLICY_NONE, "t=y: none stays none");

@@ -75,7 +75,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -114,16 +113,6 @@ const char *dns_status_str(int status)
     };
 
     return status >= 0 && (size_t) status < PD_NELEM(names) ? names[status] : "unknown";
-}
-
-/* dns_now_ms - monotonic milliseconds */
-
-static uint64_t dns_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
 /* dns_add_server - one host[:port] */
@@ -300,40 +289,60 @@ static int dns_match(const ldns_pkt *ans, uint16_t id, const ldns_rdf *qname, ui
 	&& ldns_dname_compare(ldns_rr_owner(q), qname) == 0;
 }
 
+/* dns_udp_open - a UDP socket connected to a server; -1 on trouble */
+
+static int dns_udp_open(const struct dns_server *srv)
+{
+    int fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    if (fd >= 0 && connect(fd, (const struct sockaddr *) &srv->ss, srv->len) < 0) {
+	close(fd);
+	return -1;
+    }
+    return fd;
+}
+
+/* dns_udp_recv - the next packet that parses; NULL at the deadline or on trouble */
+
+static ldns_pkt *dns_udp_recv(int fd, uint64_t deadline)
+{
+    uint8_t reply[DNS_EDNS_SIZE * 4];
+    ldns_pkt *ans;
+    ssize_t n;
+
+    /* Junk is skipped, not taken as failure. */
+    while (dns_wait(fd, POLLIN, deadline) > 0) {
+	if ((n = recv(fd, reply, sizeof(reply), 0)) < 0) {
+	    if (errno == EAGAIN || errno == EINTR)
+		continue;
+	    return NULL;			/* ECONNREFUSED and friends */
+	}
+	ans = NULL;
+	if (ldns_wire2pkt(&ans, reply, (size_t) n) == LDNS_STATUS_OK)
+	    return ans;
+    }
+    return NULL;
+}
+
 /* dns_udp - one query over UDP; NULL on timeout or trouble */
 
 static ldns_pkt *dns_udp(const struct dns_server *srv, const uint8_t *wire, size_t wlen,
 			         uint16_t id, const ldns_rdf *qname, uint16_t type,
 			         uint64_t deadline)
 {
-    uint8_t reply[DNS_EDNS_SIZE * 4];
-    ldns_pkt *ans = NULL;
-    ssize_t n;
+    ldns_pkt *ans;
     int fd;
 
-    fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
+    if ((fd = dns_udp_open(srv)) < 0)
 	return NULL;
-    if (connect(fd, (const struct sockaddr *) &srv->ss, srv->len) < 0
-	|| send(fd, wire, wlen, 0) != (ssize_t) wlen) {
+    if (send(fd, wire, wlen, 0) != (ssize_t) wlen) {
 	close(fd);
 	return NULL;
     }
-    /* Keep reading until the real answer or the deadline: junk and
-     * answers with the wrong ID are ignored, not taken as failure. */
-    while (ans == NULL && dns_wait(fd, POLLIN, deadline) > 0) {
-	if ((n = recv(fd, reply, sizeof(reply), 0)) < 0) {
-	    if (errno == EAGAIN || errno == EINTR)
-		continue;
-	    break;				/* ECONNREFUSED and friends */
-	}
-	if (ldns_wire2pkt(&ans, reply, (size_t) n) != LDNS_STATUS_OK)
-	    ans = NULL;
-	else if (!dns_match(ans, id, qname, type)) {
-	    ldns_pkt_free(ans);
-	    ans = NULL;
-	}
-    }
+    /* Keep reading until the real answer or the deadline: answers with
+     * the wrong ID are ignored, not taken as failure. */
+    while ((ans = dns_udp_recv(fd, deadline)) != NULL && !dns_match(ans, id, qname, type))
+	ldns_pkt_free(ans);
     close(fd);
     return ans;
 }
@@ -712,24 +721,16 @@ int dns_prefetch(struct dns_resolver *res, const char *const *names, const uint1
 	uint16_t id, type;
 	int pending;
     } q[DNS_PREFETCH_MAX];
-    const struct dns_server *srv = &res->servers[0];
-    uint8_t reply[DNS_EDNS_SIZE * 4], *wire;
-    size_t nq = 0, pending = 0, wlen, i, j;
-    uint64_t wait = dns_slice(res) < DNS_PREFETCH_WAIT_MS ? dns_slice(res) : DNS_PREFETCH_WAIT_MS;
-    uint64_t deadline = dns_now_ms() + wait;
+    uint8_t *wire;
+    size_t nq = 0, pending, wlen, i, j;
+    uint64_t slice = dns_slice(res);
+    uint64_t deadline = dns_now_ms() + (slice < DNS_PREFETCH_WAIT_MS ? slice : DNS_PREFETCH_WAIT_MS);
     struct dns_answer *a;
     ldns_pkt *ans;
-    ssize_t got;
     int fd, cached = 0;
 
-    if (res->cache == NULL)
+    if (res->cache == NULL || (fd = dns_udp_open(&res->servers[0])) < 0)
 	return 0;
-    if ((fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-	return 0;
-    if (connect(fd, (const struct sockaddr *) &srv->ss, srv->len) < 0) {
-	close(fd);
-	return 0;
-    }
     for (i = 0; i < n && nq < DNS_PREFETCH_MAX; i++) {
 	if (dns_key(names[i], q[nq].key, sizeof(q[nq].key)) < 0)
 	    continue;
@@ -751,20 +752,12 @@ int dns_prefetch(struct dns_resolver *res, const char *const *names, const uint1
 	}
 	free(wire);
 	q[nq++].pending = 1;
-	pending++;
     }
     /* Answers in any order until all came or one attempt's time is up;
      * what did not come (or came truncated, or as SERVFAIL) is left to
      * dns_lookup() and its retries, TCP and other servers. */
-    while (pending && dns_wait(fd, POLLIN, deadline) > 0) {
-	if ((got = recv(fd, reply, sizeof(reply), 0)) < 0) {
-	    if (errno == EAGAIN || errno == EINTR)
-		continue;
-	    break;				/* the server is not there */
-	}
-	ans = NULL;
-	if (ldns_wire2pkt(&ans, reply, (size_t) got) != LDNS_STATUS_OK)
-	    continue;
+    pending = nq;
+    while (pending && (ans = dns_udp_recv(fd, deadline)) != NULL) {
 	for (i = 0; i < nq; i++) {
 	    if (!q[i].pending || !dns_match(ans, q[i].id, q[i].qname, q[i].type))
 		continue;

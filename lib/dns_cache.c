@@ -14,6 +14,7 @@
  *	void	dns_cache_flush_all(cache)
  *	void	dns_cache_stats(cache, hits, misses)
  *	struct dns_answer *dns_answer_ref(answer)
+ *	uint64_t dns_now_ms(void)
  * DESCRIPTION
  *	Answers are kept by (lower-case name, type) until their TTL runs
  *	out, measured on the monotonic clock.  When the cache holds max
@@ -24,6 +25,8 @@
  *	dns_cache_put() takes its own reference, so the caller keeps its.
  *	dns_cache_has() says whether a live answer is there, without
  *	counting a hit or a miss.
+ *	dns_now_ms() is the clock of expiry times (and of dns(3)'s
+ *	deadlines): milliseconds on the monotonic clock.
  *	All functions may be called from several threads at once.
  *--*/
 #include <pthread.h>
@@ -53,9 +56,9 @@ struct dns_cache {
     unsigned long hits, misses;
 };
 
-/* dns_cache_now - monotonic milliseconds */
+/* dns_now_ms - monotonic milliseconds: the cache's clock and the resolver's */
 
-static uint64_t dns_cache_now(void)
+uint64_t dns_now_ms(void)
 {
     struct timespec ts;
 
@@ -187,7 +190,7 @@ struct dns_answer *dns_cache_get(struct dns_cache *cache, const char *name, uint
     if (cache == NULL || cache->max == 0)
 	return NULL;
     pthread_mutex_lock(&cache->lock);
-    if ((e = dns_cache_find(cache, name, type, dns_cache_now())) != NULL) {
+    if ((e = dns_cache_find(cache, name, type, dns_now_ms())) != NULL) {
 	dns_cache_touch(cache, e);
 	answer = dns_answer_ref(e->answer);
 	cache->hits++;
@@ -207,7 +210,7 @@ int dns_cache_has(struct dns_cache *cache, const char *name, uint16_t type)
     if (cache == NULL || cache->max == 0)
 	return 0;
     pthread_mutex_lock(&cache->lock);
-    found = dns_cache_find(cache, name, type, dns_cache_now()) != NULL;
+    found = dns_cache_find(cache, name, type, dns_now_ms()) != NULL;
     pthread_mutex_unlock(&cache->lock);
     return found;
 }
@@ -227,7 +230,7 @@ void dns_cache_put(struct dns_cache *cache, const char *name, uint16_t type,
 	free(e);
 	return;					/* not caching is fine */
     }
-    now = dns_cache_now();
+    now = dns_now_ms();
     e->type = type;
     e->expires = now + (uint64_t) answer->ttl * 1000;
     e->answer = dns_answer_ref(answer);

@@ -21,5 +21,6 @@ void dns_cache_put(struct dns_cache *, const char *, uint16_t, struct dns_answer
 void dns_cache_flush_all(struct dns_cache *);
 void dns_cache_stats(struct dns_cache *, unsigned long *, unsigned long *);
 struct dns_answer *dns_answer_ref(struct dns_answer *);
+uint64_t dns_now_ms(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "dns.h"
 #include "log.h"
@@ -96,6 +97,26 @@ static void test_negative(struct dns_resolver *res)
     is_int(dns_lookup(res, "", DNS_T_TXT, &a), DNS_BADNAME, "empty name");
 }
 
+/* rr_max_zone - unbound lines: DNS_ANSWER_RR_MAX + 1 A records at rr-max.example.com */
+
+static void rr_max_zone(struct buf *b)
+{
+    int i;
+
+    for (i = 0; i <= DNS_ANSWER_RR_MAX; i++)
+	buf_printf(b, "local-data: \"rr-max.example.com. 300 IN A 192.0.2.%d\"\n", i + 1);
+}
+
+static void test_rr_max(struct dns_resolver *res)
+{
+    struct dns_answer *a;
+
+    is_int(dns_lookup(res, "rr-max.example.com", DNS_T_A, &a), DNS_FOUND,
+	   "an answer of DNS_ANSWER_RR_MAX + 1 records");
+    ok(a && a->n == DNS_ANSWER_RR_MAX, "  DNS_ANSWER_RR_MAX of them kept (%zu)", a ? a->n : 0);
+    dns_answer_free(a);
+}
+
 static void test_silent(void)
 {
     struct dns_resolver *res = resolver(600, 100);
@@ -170,9 +191,13 @@ static void test_prefetch(void)
     const char *names[] = {"dns-txt.example.com", "DNS-TXT.example.com.", "nosuch.example.com",
 	"dns-a.example.com", "x.servfail.example.net", "bad..name", "x.silent.example.net"};
     uint16_t types[] = {DNS_T_TXT, DNS_T_TXT, DNS_T_TXT, DNS_T_A, DNS_T_A, DNS_T_A, DNS_T_TXT};
+    char many[DNS_PREFETCH_MAX + 1][64];
+    const char *manyp[DNS_PREFETCH_MAX + 1];
+    uint16_t manyt[DNS_PREFETCH_MAX + 1];
     unsigned long hits, misses;
     struct dns_answer *a;
     struct timespec t0, t1;
+    size_t i;
     long ms;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -200,6 +225,24 @@ static void test_prefetch(void)
     dns_stats(res, &hits, &misses);
     ok(hits == 3 && misses == 0, "prefetch: the three lookups were cache hits");
     is_int(dns_prefetch(res, names, types, 1), 0, "prefetch: a cached name is not asked again");
+    dns_destroy(res);
+
+    /* DNS_PREFETCH_MAX: the names after it are left to dns_lookup(). */
+    res = resolver(2000, 100);
+    for (i = 0; i <= DNS_PREFETCH_MAX; i++) {
+	snprintf(many[i], sizeof(many[i]), "pf%zu.nosuch.example.com", i);
+	manyp[i] = many[i];
+	manyt[i] = DNS_T_TXT;
+    }
+    is_int(dns_prefetch(res, manyp, manyt, DNS_PREFETCH_MAX + 1), DNS_PREFETCH_MAX,
+	   "prefetch: DNS_PREFETCH_MAX + 1 names, DNS_PREFETCH_MAX asked");
+    dns_lookup(res, many[DNS_PREFETCH_MAX - 1], DNS_T_TXT, &a);
+    dns_answer_free(a);
+    dns_lookup(res, many[DNS_PREFETCH_MAX], DNS_T_TXT, &a);
+    dns_answer_free(a);
+    dns_stats(res, &hits, &misses);
+    ok(hits == 1 && misses == 1, "prefetch: the last name within DNS_PREFETCH_MAX was cached, "
+       "the one past it not");
     dns_destroy(res);
 
     res = resolver(600, 0);
@@ -273,9 +316,12 @@ static void test_threads(void)
 int main(void)
 {
     struct dns_resolver *res;
+    struct buf extra = BUF_INIT(8192);
 
     log_init("dns_test");
-    if ((server = testdns_start()) == NULL) {
+    rr_max_zone(&extra);
+    if (buf_error(&extra) || setenv("DNS_SERVER_EXTRA", buf_str(&extra), 1) < 0
+	|| (server = testdns_start()) == NULL) {
 	ok(0, "test DNS server starts");
 	return tap_done();
     }
@@ -283,11 +329,13 @@ int main(void)
     test_types(res);
     test_txt(res);
     test_negative(res);
+    test_rr_max(res);
     dns_destroy(res);
     test_silent();
     test_cache();
     test_prefetch();
     test_failover();
     test_threads();
+    buf_free(&extra);
     return tap_done();
 }

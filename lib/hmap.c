@@ -74,11 +74,12 @@ static int hmap_grow(struct hmap *map)
     return 0;
 }
 
-/* hmap_find - the entry of a key */
+/* hmap_find - the entry of a key whose hash is h */
 
-static struct hmap_entry *hmap_find(const struct hmap *map, const void *key, size_t klen)
+static struct hmap_entry *hmap_find(const struct hmap *map, size_t h, const void *key,
+				            size_t klen)
 {
-    struct hmap_entry *e = map->buckets[hmap_hash(key, klen) & (map->nbuckets - 1)];
+    struct hmap_entry *e = map->buckets[h & (map->nbuckets - 1)];
 
     for (; e; e = e->next)
 	if (e->klen == klen && memcmp(e->key, key, klen) == 0)
@@ -90,7 +91,7 @@ static struct hmap_entry *hmap_find(const struct hmap *map, const void *key, siz
 
 void *hmap_get(const struct hmap *map, const void *key, size_t klen)
 {
-    struct hmap_entry *e = hmap_find(map, key, klen);
+    struct hmap_entry *e = hmap_find(map, hmap_hash(key, klen), key, klen);
 
     return e ? e->value : NULL;
 }
@@ -99,11 +100,11 @@ void *hmap_get(const struct hmap *map, const void *key, size_t klen)
 
 void **hmap_slot(struct hmap *map, const void *key, size_t klen, int *created)
 {
+    size_t h = hmap_hash(key, klen);
     struct hmap_entry *e;
-    size_t h;
 
     *created = 0;
-    if ((e = hmap_find(map, key, klen)) != NULL)
+    if ((e = hmap_find(map, h, key, klen)) != NULL)
 	return &e->value;
     if (map->count >= map->nbuckets && hmap_grow(map) < 0)
 	return NULL;
@@ -122,7 +123,7 @@ void **hmap_slot(struct hmap *map, const void *key, size_t klen, int *created)
     e->value = NULL;
     memcpy(e->key, key, klen);
     e->key[klen] = 0;
-    h = hmap_hash(key, klen) & (map->nbuckets - 1);
+    h &= map->nbuckets - 1;			/* after any growth */
     e->next = map->buckets[h];
     map->buckets[h] = e;
     map->order[map->count++] = e;

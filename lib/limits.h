@@ -12,7 +12,8 @@
 #define PD_LIMITS_H
 
 /* Configuration file. */
-#define CONF_LINE_MAX		4096	/* one physical line */
+#define CONF_LINE_MAX		4096	/* a value as libinih hands it over: one physical
+					 * line, which its reader stops at 198 bytes */
 #define CONF_VALUE_MAX		8192	/* one value, continuation lines joined */
 #define CONF_LIST_MAX		256	/* elements of one list value */
 

@@ -59,7 +59,7 @@ static int log_stderr_on;
 static int log_fd = -1;			/* file target */
 static int log_debug_on;
 
-/* log_sock_open - connect to the syslog socket, once */
+/* log_sock_open - connect to the syslog socket */
 
 static int log_sock_open(void)
 {
@@ -87,7 +87,7 @@ static void log_syslog_send(int prio, const char *line)
     char msg[LOG_LINE_MAX + 128];
     time_t now = time(NULL);
     struct tm tm;
-    int n, fd;
+    int n, failed = 0;
 
     /* glibc's syslog() builds each line in a memory stream and asks for
      * the local time under a lock: a busy policy server feels that.  The
@@ -103,6 +103,9 @@ static void log_syslog_send(int prio, const char *line)
 	return;
     if ((size_t) n >= sizeof(msg))
 	n = (int) sizeof(msg) - 1;
+    /* The send is under the lock (as in syslog(3)): another thread's
+     * close() cannot hand the descriptor number to a new socket between
+     * our look at log_sock and our send(). */
     pthread_mutex_lock(&log_sock_lock);
     /* No /dev/log: tried again once a second, not for every line (a
      * socket, a failed connect and a close each time). */
@@ -110,22 +113,17 @@ static void log_syslog_send(int prio, const char *line)
 	log_sock_tried = now;
 	log_sock = log_sock_open();
     }
-    fd = log_sock;
-    pthread_mutex_unlock(&log_sock_lock);
-    if (fd < 0)
-	return;					/* nobody to hear it */
-    if (send(fd, msg, (size_t) n, MSG_NOSIGNAL) < 0) {
-	/* The syslog daemon went away or is full: the library's way for
-	 * this line, and a new connection for the next. */
-	syslog(prio, "%s", line);
-	pthread_mutex_lock(&log_sock_lock);
-	if (log_sock == fd) {
-	    log_sock_tried = -1;		/* and try again at once */
-	    close(fd);
-	    log_sock = -1;
-	}
-	pthread_mutex_unlock(&log_sock_lock);
+    if (log_sock >= 0 && send(log_sock, msg, (size_t) n, MSG_NOSIGNAL) < 0) {
+	close(log_sock);			/* a new connection for the next line */
+	log_sock = -1;
+	log_sock_tried = -1;			/* and try again at once */
+	failed = 1;
     }
+    pthread_mutex_unlock(&log_sock_lock);
+    /* The syslog daemon went away or is full: the library's way for this
+     * line.  No /dev/log at all: nobody to hear it. */
+    if (failed)
+	syslog(prio, "%s", line);
 }
 
 /* log_init - name the program, default targets */

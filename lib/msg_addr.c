@@ -404,7 +404,7 @@ static int msg_addr_spec(struct msg_lex *lx, struct msg_authors *out, int in_gro
     return msg_author_add(out, dom, dlen);
 }
 
-static int msg_group(struct msg_lex *, struct msg_authors *);
+static int msg_list(struct msg_lex *, struct msg_authors *, int);
 
 /* msg_address - one mailbox, or a group when not in one */
 
@@ -420,7 +420,7 @@ static int msg_address(struct msg_lex *lx, struct msg_authors *out, int in_group
 	if (in_group || sq.words == 0)
 	    return MSG_BAD;
 	msg_lex_skip(lx);
-	return msg_group(lx, out);
+	return msg_list(lx, out, 1);
     case '@':
 	if (sq.words == 0 || sq.adjacent)
 	    return MSG_BAD;
@@ -431,35 +431,31 @@ static int msg_address(struct msg_lex *lx, struct msg_authors *out, int in_group
     }
 }
 
-/* msg_group - the rest of a group after "name:", up to ";" or the end */
+/* msg_list - addresses up to the end, or in_group the rest of a group
+ * after "name:", up to ";" or the end (";" missing: tolerated) */
 
-static int msg_group(struct msg_lex *lx, struct msg_authors *out)
+static int msg_list(struct msg_lex *lx, struct msg_authors *out, int in_group)
 {
     struct msg_tok t;
-    int ret;
+    int type, ret;
 
     for (;;) {
-	switch (msg_lex_peek(lx)) {
-	case ';':
-	    msg_lex_skip(lx);
+	type = msg_lex_peek(lx);
+	if (type == MSG_T_END)
 	    return MSG_OK;
-	case MSG_T_END:
-	    return MSG_OK;			/* ";" missing: tolerated */
-	case ',':
+	if (type == ',' || (in_group && type == ';')) {
 	    msg_lex_skip(lx);
-	    continue;
+	    if (type == ';')
+		return MSG_OK;
+	    continue;				/* an empty element */
 	}
-	if ((ret = msg_address(lx, out, 1)) != MSG_OK)
+	if ((ret = msg_address(lx, out, in_group)) != MSG_OK)
 	    return ret;
-	switch (msg_lex_next(lx, &t)) {
-	case ';':
-	case MSG_T_END:
+	type = msg_lex_next(lx, &t);
+	if (type == MSG_T_END || (in_group && type == ';'))
 	    return MSG_OK;
-	case ',':
-	    continue;
-	default:
+	if (type != ',')
 	    return MSG_BAD;
-	}
     }
 }
 
@@ -468,8 +464,6 @@ static int msg_group(struct msg_lex *lx, struct msg_authors *out)
 int msg_from_domains(const char *value, size_t len, struct msg_authors *out)
 {
     struct msg_lex lx;
-    struct msg_tok t;
-    int ret;
 
     if (out->n > MSG_AUTHORS_MAX)
 	log_panic("msg_from_domains: authors->n %zu: not zeroed", out->n);
@@ -479,25 +473,7 @@ int msg_from_domains(const char *value, size_t len, struct msg_authors *out)
 	return MSG_BAD;
     lx.p = value;
     lx.end = value + len;
-    for (;;) {
-	switch (msg_lex_peek(&lx)) {
-	case MSG_T_END:
-	    return MSG_OK;
-	case ',':
-	    msg_lex_skip(&lx);
-	    continue;
-	}
-	if ((ret = msg_address(&lx, out, 0)) != MSG_OK)
-	    return ret;
-	switch (msg_lex_next(&lx, &t)) {
-	case MSG_T_END:
-	    return MSG_OK;
-	case ',':
-	    continue;
-	default:
-	    return MSG_BAD;
-	}
-    }
+    return msg_list(&lx, out, 0);
 }
 
 /* msg_host_copy - check a host name, lower-case it into out */

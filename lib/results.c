@@ -40,6 +40,15 @@ static const char *const res_reason[] = {
 };
 static const char *const res_discovery[] = {"treewalk", "psl"};
 
+/* A name for every code: a table out of step with its enum fails to build. */
+_Static_assert(PD_NELEM(res_spf) == RES_SPF_COUNT, "res_spf");
+_Static_assert(PD_NELEM(res_dkim) == RES_DKIM_COUNT, "res_dkim");
+_Static_assert(PD_NELEM(res_dmarc) == RES_DMARC_COUNT, "res_dmarc");
+_Static_assert(PD_NELEM(res_policy) == RES_POLICY_COUNT, "res_policy");
+_Static_assert(PD_NELEM(res_disp) == RES_DISP_COUNT, "res_disp");
+_Static_assert(PD_NELEM(res_reason) == RES_REASON_COUNT, "res_reason");
+_Static_assert(PD_NELEM(res_discovery) == RES_DISCOVERY_COUNT, "res_discovery");
+
 #define RES_NAME(table, code) \
     ((code) >= 0 && (size_t) (code) < PD_NELEM(table) ? (table)[code] : "")
 

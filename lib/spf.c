@@ -317,8 +317,7 @@ static SPF_errcode_t spf_dns_get_exp(SPF_server_t *server, const char *domain,
 	&& spf_expand_text(ck, server, (char *) a->rr[0].data, bufp, buflenp) == SPF_E_SUCCESS)
 	err = SPF_E_SUCCESS;
     else
-	err = spf_expand_text(ck, server, "%{i} is not one of %{d}'s designated mail servers",
-			      bufp, buflenp);
+	err = spf_expand_text(ck, server, SPF_EXP_DEFAULT, bufp, buflenp);
     dns_answer_free(a);
     return err;
 }
@@ -445,19 +444,16 @@ static int spf_identity(const char *helo, const char *sender, int scope,
 
 /* spf_set_ip - the client address into a request */
 
-static int spf_set_ip(SPF_request_t *req, const char *ip)
+static int spf_set_ip(SPF_request_t *req, const struct inet_addr *addr)
 {
-    struct inet_addr addr;
     struct in_addr v4;
     struct in6_addr v6;
 
-    if (inet_addr_parse(ip, &addr) < 0)
-	return -1;
-    if (addr.family == AF_INET) {
-	memcpy(&v4, addr.a, 4);
+    if (addr->family == AF_INET) {
+	memcpy(&v4, addr->a, 4);
 	return SPF_request_set_ipv4(req, v4) == SPF_E_SUCCESS ? 0 : -1;
     }
-    memcpy(&v6, addr.a, 16);
+    memcpy(&v6, addr->a, 16);
     return SPF_request_set_ipv6(req, v6) == SPF_E_SUCCESS ? 0 : -1;
 }
 
@@ -525,6 +521,7 @@ int spf_check(struct spf_checker *ck, const char *ip, const char *helo, const ch
     SPF_request_t *req;
     SPF_response_t *resp = NULL;
     SPF_errcode_t err;
+    struct inet_addr addr;
 
     memset(res, 0, sizeof(*res));
     res->scope = scope;
@@ -533,12 +530,12 @@ int spf_check(struct spf_checker *ck, const char *ip, const char *helo, const ch
 	snprintf(res->reason, sizeof(res->reason), "no checkable domain");
 	return 0;
     }
-    if (inet_addr_parse(ip, &(struct inet_addr) {0}) < 0) {
+    if (inet_addr_parse(ip, &addr) < 0) {
 	/* Nothing to check against: no answer will ever come, so none. */
 	snprintf(res->reason, sizeof(res->reason), "no client IP address");
 	return 0;
     }
-    if ((req = SPF_request_new(ck->server)) == NULL || spf_set_ip(req, ip) < 0
+    if ((req = SPF_request_new(ck->server)) == NULL || spf_set_ip(req, &addr) < 0
 	|| SPF_request_set_helo_dom(req, helo) != SPF_E_SUCCESS
 	|| SPF_request_set_env_from(req, res->sender) != SPF_E_SUCCESS) {
 	SPF_request_free(req);

@@ -79,6 +79,8 @@ static void test_details(struct spf_checker *ck)
     spf_check(ck, "192.0.2.5", "mx.example.net", "u@spf-8bit.example.com", SPF_SCOPE_MFROM, &res);
     ok(strchr(res.explanation, '\n') == NULL && strchr(res.explanation, '\r') == NULL,
        "a hostile explanation comes out on one printable line: %s", res.explanation);
+    is_str(res.explanation, "192.0.2.5 is not one of spf-8bit.example.com's designated mail servers",
+	   "an explanation not in US-ASCII: our default one instead (RFC 7208 6.2)");
     spf_check(ck, "2001:db8:1::25", "mx\"x.example.net", "we\"ird(x)@spf-pass.example.com",
 	      SPF_SCOPE_MFROM, &res);
     spf_received_header(&h, &res, "2001:db8:1::25", "mx\"x.example.net\r\nX: y",

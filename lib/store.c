@@ -61,7 +61,7 @@
  *
  *	store_msg_put() records a message unless its queue id is already
  *	recorded (STORE_DUP), and counts it in the daily counters, in one
- *	transaction.
+ *	transaction.  A message without a queue id is refused (STORE_ERR).
  *
  *	store_msg_put_batch() records count messages in one transaction,
  *	each filled in by fill(i, msg, ctx) (for imports and benchmarks);
@@ -102,7 +102,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "buf.h"
 #include "log.h"
@@ -418,6 +417,30 @@ uint64_t store_get_be64(const unsigned char *p)
     return v;
 }
 
+/* store_be32 - write a big-endian 32-bit number (a day in a stat key) */
+
+void store_be32(unsigned char *p, uint32_t v)
+{
+    int i;
+
+    for (i = 3; i >= 0; i--, v >>= 8)
+	p[i] = (unsigned char) v;
+}
+
+/* store_get_be32 - read a big-endian 32-bit number */
+
+uint32_t store_get_be32(const unsigned char *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+/* store_qid_ok - a queue id that can be a key: not empty, not too long */
+
+static int store_qid_ok(const char *qid)
+{
+    return *qid != 0 && strlen(qid) <= STORE_QID_MAX;
+}
+
 /* store_msg_key - domain NUL time qid */
 
 static size_t store_msg_key(unsigned char *key, const char *domain, uint64_t time,
@@ -462,10 +485,7 @@ static int store_stat_bump(struct store *st, MDB_txn *txn, uint64_t time, const 
 
     if (dlen > DNS_NAME_MAX)
 	dlen = DNS_NAME_MAX;
-    key[0] = (unsigned char) (day >> 24);
-    key[1] = (unsigned char) (day >> 16);
-    key[2] = (unsigned char) (day >> 8);
-    key[3] = (unsigned char) day;
+    store_be32(key, day);
     memcpy(key + 4, domain, dlen);
     memset(val, 0, sizeof(val));
     rc = store_get(txn, st->stat, key, 4 + dlen, &old);
@@ -615,7 +635,7 @@ int store_spf_get(struct store *st, const char *queue_id, struct store_spf *spf)
 {
     struct store_spf_get_ctx g = {queue_id, spf};
 
-    if (*queue_id == 0 || strlen(queue_id) > STORE_QID_MAX)
+    if (!store_qid_ok(queue_id))
 	return STORE_NOTFOUND;
     return store_txn_run(st, 0, store_spf_get_txn, &g);
 }
@@ -636,6 +656,9 @@ static int store_msg_put_txn(struct store *st, MDB_txn *txn, void *ctx)
     size_t klen;
     MDB_val val;
 
+    /* Here, not in store_msg_put(): batches need the check as well. */
+    if (!store_qid_ok(m->queue_id) || strlen(m->policy.domain) > DNS_NAME_MAX)
+	return store_fail(st, "no queue id, or queue id or domain too long"), RC_FAILED;
     if ((rc = store_get(txn, st->qid, m->queue_id, strlen(m->queue_id), &val)) == 0)
 	return RC_DUP;
     if (rc != RC_NOTFOUND)
@@ -647,7 +670,7 @@ static int store_msg_put_txn(struct store *st, MDB_txn *txn, void *ctx)
     klen = store_msg_key(key, m->policy.domain, m->time, m->queue_id);
     rc = store_put(txn, st->msg, key, klen, buf_str(&rec), buf_len(&rec));
     buf_free(&rec);
-    if (rc == 0 && m->queue_id[0])
+    if (rc == 0)
 	rc = store_put(txn, st->qid, m->queue_id, strlen(m->queue_id), key, klen);
     if (rc)
 	return rc;
@@ -664,8 +687,6 @@ static int store_msg_put_txn(struct store *st, MDB_txn *txn, void *ctx)
 
 int store_msg_put(struct store *st, const struct store_msg *msg)
 {
-    if (strlen(msg->queue_id) > STORE_QID_MAX || strlen(msg->policy.domain) > DNS_NAME_MAX)
-	return store_fail(st, "queue id or domain too long");
     return store_txn_run(st, 1, store_msg_put_txn, (void *) msg);
 }
 
@@ -719,7 +740,7 @@ static int store_msg_seen_txn(struct store *st, MDB_txn *txn, void *ctx)
 
 int store_msg_seen(struct store *st, const char *queue_id)
 {
-    if (*queue_id == 0 || strlen(queue_id) > STORE_QID_MAX)
+    if (!store_qid_ok(queue_id))
 	return STORE_NOTFOUND;
     return store_txn_run(st, 0, store_msg_seen_txn, (void *) queue_id);
 }

@@ -47,6 +47,8 @@ int store_del(MDB_txn *, MDB_dbi, const void *, size_t);
 void store_release_pages(struct store *);
 void store_be64(unsigned char *, uint64_t);
 uint64_t store_get_be64(const unsigned char *);
+void store_be32(unsigned char *, uint32_t);
+uint32_t store_get_be32(const unsigned char *);
 int store_msg_key_parse(const MDB_val *, char *, size_t, uint64_t *);
 
 #endif

@@ -21,16 +21,11 @@
  *--*/
 #include <errno.h>
 #include <lmdb.h>
-#include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
-#include "log.h"
-#include "results.h"
 #include "store.h"
 #include "store_int.h"
 #include "store_rec.h"
@@ -191,20 +186,24 @@ static int store_report_ids_txn(struct store *st, MDB_txn *txn, void *ctx)
 	    size_t cap = ids->cap ? ids->cap * 2 : 64;
 	    char **v = realloc(ids->v, cap * sizeof(*v));
 
-	    if (v == NULL)
+	    if (v == NULL) {
+		rc = ENOMEM;
 		break;
+	    }
 	    ids->v = v;
 	    ids->cap = cap;
 	}
-	if ((ids->v[ids->n] = str_ndup(key.mv_data, key.mv_size)) == NULL)
+	if ((ids->v[ids->n] = str_ndup(key.mv_data, key.mv_size)) == NULL) {
+	    rc = ENOMEM;
 	    break;
+	}
 	if (++ids->n - ids->batch_start >= STORE_BATCH)
 	    break;
     }
     mdb_cursor_close(cur);
     if (rc == MDB_NOTFOUND)
 	ids->done = 1;
-    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc ? rc : ENOMEM;
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* store_report_ids - every stored report id */
@@ -320,10 +319,7 @@ static int store_stat_scan_txn(struct store *st, MDB_txn *txn, void *ctx)
     size_t i;
     int rc;
 
-    start[0] = (unsigned char) (s->first >> 24);
-    start[1] = (unsigned char) (s->first >> 16);
-    start[2] = (unsigned char) (s->first >> 8);
-    start[3] = (unsigned char) s->first;
+    store_be32(start, s->first);
     if ((rc = mdb_cursor_open(txn, st->stat, &cur)) != 0)
 	return rc;
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
@@ -331,7 +327,7 @@ static int store_stat_scan_txn(struct store *st, MDB_txn *txn, void *ctx)
 	k = key.mv_data;
 	if (key.mv_size < 4)
 	    continue;
-	row.day = (uint32_t) k[0] << 24 | (uint32_t) k[1] << 16 | (uint32_t) k[2] << 8 | k[3];
+	row.day = store_get_be32(k);
 	if (row.day > s->last)
 	    break;
 	if (str_ncopy(row.domain, sizeof(row.domain), (const char *) k + 4, key.mv_size - 4) < 0)

@@ -96,6 +96,71 @@ static void test_encoding(void)
     free(b);
 }
 
+/* fill_str - a string field filled to its size */
+
+static void fill_str(char *dst, size_t size, int c)
+{
+    memset(dst, c, size - 1);
+    dst[size - 1] = 0;
+}
+
+static void test_limits(void)
+{
+    struct store_msg *a = calloc(1, sizeof(*a)), *b = malloc(sizeof(*b));
+    struct buf rec = BUF_INIT(STORE_RECORD_MAX);
+    char qid[3 + STORE_QID_MAX + 1];
+    int rc;
+
+    /* Every field, list and string at its limit: the record still fits. */
+    fill_str(a->queue_id, sizeof(a->queue_id), 'q');
+    fill_str(a->source_ip, sizeof(a->source_ip), 'i');
+    fill_str(a->env_from, sizeof(a->env_from), 'e');
+    fill_str(a->env_to, sizeof(a->env_to), 't');
+    fill_str(a->header_from, sizeof(a->header_from), 'h');
+    fill_str(a->spf_domain, sizeof(a->spf_domain), 's');
+    for (a->ndkim = 0; a->ndkim < STORE_DKIM_MAX; a->ndkim++) {
+	fill_str(a->dkim[a->ndkim].domain, sizeof(a->dkim[0].domain), 'd');
+	fill_str(a->dkim[a->ndkim].selector, sizeof(a->dkim[0].selector), 'k');
+	a->dkim[a->ndkim].result = RES_DKIM_PASS;
+    }
+    for (a->nreasons = 0; a->nreasons < STORE_REASONS_MAX; a->nreasons++)
+	fill_str(a->reasons[a->nreasons].comment, sizeof(a->reasons[0].comment), 'c');
+    fill_str(a->policy.domain, sizeof(a->policy.domain), 'p');
+    fill_str(a->policy.fo, sizeof(a->policy.fo), 'f');
+    for (a->policy.nrua = 0; a->policy.nrua < DMARC_URIS_MAX; a->policy.nrua++)
+	fill_str(a->policy.rua[a->policy.nrua], sizeof(a->policy.rua[0]), 'r');
+    rc = store_rec_msg_encode(&rec, a);
+    ok(rc == 0 && rec.len <= STORE_RECORD_MAX,
+       "a record with every field at its limit fits STORE_RECORD_MAX (%zu bytes)", rec.len);
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) == 0
+       && b->ndkim == STORE_DKIM_MAX && b->nreasons == STORE_REASONS_MAX
+       && b->policy.nrua == DMARC_URIS_MAX && strcmp(b->queue_id, a->queue_id) == 0
+       && strcmp(b->dkim[STORE_DKIM_MAX - 1].selector, a->dkim[0].selector) == 0
+       && strcmp(b->policy.rua[DMARC_URIS_MAX - 1], a->policy.rua[0]) == 0,
+       "and decodes whole");
+    buf_add(&rec, "\x0a\x00\x05\x01\x00\x02xy", 8);	/* one DKIM result more */
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) == 0
+       && b->ndkim == STORE_DKIM_MAX, "DKIM results past STORE_DKIM_MAX are ignored");
+    a->ndkim = STORE_DKIM_MAX + 1;
+    buf_reset(&rec);
+    ok(store_rec_msg_encode(&rec, a) == 0 && store_rec_msg_decode((unsigned char *) rec.data,
+							       rec.len, b) == 0
+       && b->ndkim == STORE_DKIM_MAX, "and are not written");
+    /* A string one byte longer than its field. */
+    qid[0] = 0x02;
+    qid[1] = 0;
+    qid[2] = STORE_QID_MAX + 1;
+    memset(qid + 3, 'q', STORE_QID_MAX + 1);
+    buf_reset(&rec);
+    buf_addch(&rec, STORE_REC_VERSION);
+    buf_add(&rec, qid, sizeof(qid));
+    ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) < 0,
+       "a queue id longer than STORE_QID_MAX is refused");
+    buf_free(&rec);
+    free(a);
+    free(b);
+}
+
 static void test_spf(struct store *st)
 {
     struct store_spf s, g;
@@ -161,7 +226,7 @@ static void test_messages(struct store *st)
     static const struct store_group_ops ops = {walk_record, walk_group};
     struct store_msg *m = malloc(sizeof(*m));
     struct walk w;
-    struct store_report rp;
+    struct store_report rp, *ap;
     uint64_t t0 = 20000 * DAY;			/* a day boundary */
     char **ids;
     size_t n, i;
@@ -210,6 +275,27 @@ static void test_messages(struct store *st)
     store_report_release(&rp);
     is_int(store_report_delete(st, "example.com.20000"), STORE_OK, "report deleted");
     is_int(store_report_get(st, "example.com.20000", &rp), STORE_NOTFOUND, "and gone");
+
+    store_report_get(st, "example.net.20000", &rp);
+    rp.dests[0].state = STORE_DEST_SENT;
+    rp.ndests = 2;
+    memset(&rp.dests[1], 0, sizeof(rp.dests[1]));
+    snprintf(rp.dests[1].addr, sizeof(rp.dests[1].addr), "rua@example.org");
+    rp.dests[1].attempts = 1;
+    ap = &rp;
+    is_int(store_report_apply(st, &ap, 1), STORE_OK, "report state applied");
+    store_report_release(&rp);
+    ok(store_report_get(st, "example.net.20000", &rp) == STORE_OK && rp.ndests == 2
+       && rp.dests[0].state == STORE_DEST_SENT && rp.dests[1].attempts == 1,
+       "a report with a destination pending is updated");
+    rp.dests[1].state = STORE_DEST_FAILED;
+    store_report_apply(st, &ap, 1);
+    store_report_release(&rp);
+    is_int(store_report_get(st, "example.net.20000", &rp), STORE_NOTFOUND,
+	   "one with none pending is deleted");
+    fill_msg(m, "", "example.com", t0 + 50);
+    ok(store_msg_put(st, m) == STORE_ERR && strstr(store_error(st), "no queue id"),
+       "a message without a queue id is refused");
     free(m);
 }
 
@@ -258,7 +344,7 @@ static void test_prune(struct store *st)
 
 static void test_growth(struct store *st)
 {
-    struct store_report rp;
+    struct store_report rp, back;
     size_t size = 30 * 1024 * 1024;
     int i, good = 1;
     pid_t pid;
@@ -266,8 +352,10 @@ static void test_growth(struct store *st)
     int status;
 
     memset(&rp, 0, sizeof(rp));
-    rp.blob = calloc(1, size);
+    rp.blob = malloc(size);
     rp.len = size;
+    for (i = 0; i < (int) size; i++)
+	rp.blob[i] = (unsigned char) (i % 251);
     /* A child grows the map the parent has open. */
     if ((pid = fork()) == 0) {
 	struct store *cs = store_open(dir, 0);
@@ -284,6 +372,10 @@ static void test_growth(struct store *st)
        "90 MB of reports written past the 64 MB initial map (it grows)");
     fill_msg(m, "AFTERGROW", "example.org", 21000 * DAY);
     is_int(store_msg_put(st, m), STORE_OK, "the parent adopts the map another process grew");
+    ok(store_report_get(st, "big0", &back) == STORE_OK && back.len == size
+       && memcmp(back.blob, rp.blob, size) == 0,
+       "a report blob of 30 MB (stored in 64 KB pieces) reads back whole");
+    store_report_release(&back);
     for (i = 0; i < 3; i++) {
 	char id[16];
 
@@ -352,6 +444,7 @@ int main(void)
     if (mkdtemp(dir) == NULL)
 	return 1;
     test_encoding();
+    test_limits();
     ok(store_open("/nonexistent/dir", 0) == NULL && *store_last_error(),
        "a missing directory is an error: %s", store_last_error());
     st = store_open(dir, STORE_CREATE);

@@ -13,23 +13,15 @@
  *	the map pages each batch read, so a store far larger than memory
  *	is walked in bounded memory.
  *--*/
-#include <errno.h>
 #include <lmdb.h>
-#include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 
-#include "buf.h"
 #include "log.h"
-#include "results.h"
 #include "store.h"
 #include "store_int.h"
 #include "store_rec.h"
-#include "str.h"
 
  /*
   * Walking message records by (policy domain, day).
@@ -62,10 +54,25 @@ static int store_walk_end_group(struct store_walk *w, struct store_txn *t)
     return 0;
 }
 
+/* store_skip_domain - on to the first record of the next policy domain */
+
+static int store_skip_domain(MDB_cursor *cur, const char *domain, unsigned char *jump,
+			             MDB_val *key, MDB_val *val)
+{
+    size_t dlen = strlen(domain);
+
+    /* Keys are domain NUL time qid: domain \1 sorts after all of them. */
+    memcpy(jump, domain, dlen);
+    jump[dlen] = 1;
+    key->mv_data = jump;
+    key->mv_size = dlen + 1;
+    return mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
+}
+
 /* store_walk_record - hand one record over, delete it when consuming */
 
-static int store_walk_record(struct store *st, MDB_txn *txn, MDB_cursor *cur,
-			             struct store_walk *w, MDB_val *key, MDB_val *val)
+static int store_walk_record(struct store *st, MDB_cursor *cur, struct store_walk *w,
+			             const MDB_val *val)
 {
     if (store_rec_msg_decode(val->mv_data, val->mv_size, w->msg) < 0) {
 	log_warn("store: skipping a damaged message record of %s", w->domain);
@@ -75,8 +82,6 @@ static int store_walk_record(struct store *st, MDB_txn *txn, MDB_cursor *cur,
     /* The queue id stays in the index until it is pruned by age: a
      * late second delivery of the message is still known, and deleting
      * here would touch every page of the index in every batch. */
-    (void) key;
-    (void) txn;
     return w->consume ? mdb_cursor_del(cur, 0) : 0;
 }
 
@@ -105,15 +110,9 @@ static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
 	    rc = w->consume ? mdb_cursor_del(cur, 0) : 0;	/* junk key */
 	} else if (time >= w->cutoff) {
 	    /* The rest of this domain is too recent: on to the next one. */
-	    size_t dlen = strlen(domain);
-
 	    if ((rc = store_walk_end_group(w, &t)) != 0)
 		break;
-	    memcpy(w->jump, domain, dlen);
-	    w->jump[dlen] = 1;
-	    key.mv_data = w->jump;
-	    key.mv_size = dlen + 1;
-	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	    rc = store_skip_domain(cur, domain, w->jump, &key, &val);
 	    continue;
 	} else {
 	    uint32_t day = (uint32_t) (time / 86400);
@@ -121,7 +120,7 @@ static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
 	    if (w->in_group && (day != w->day || strcmp(domain, w->domain) != 0)) {
 		if ((rc = store_walk_end_group(w, &t)) != 0)
 		    break;
-		if (count >= STORE_BATCH && w->consume) {
+		if (count >= STORE_BATCH) {
 		    memcpy(w->resume, key.mv_data, key.mv_size);
 		    w->resume_len = key.mv_size;
 		    mdb_cursor_close(cur);
@@ -133,7 +132,7 @@ static int store_walk_txn(struct store *st, MDB_txn *txn, void *ctx)
 		w->day = day;
 		memcpy(w->domain, domain, sizeof(domain));
 	    }
-	    if ((rc = store_walk_record(st, txn, cur, w, &key, &val)) != 0)
+	    if ((rc = store_walk_record(st, cur, w, &val)) != 0)
 		break;
 	    count++;
 	}
@@ -220,7 +219,6 @@ static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ct
     MDB_cursor *cur;
     MDB_val key, val;
     uint64_t time;
-    size_t dlen;
     int rc;
 
     if ((rc = mdb_cursor_open(txn, st->msg, &cur)) != 0)
@@ -229,12 +227,7 @@ static int store_prune_msg(struct store *st, MDB_txn *txn, struct store_prune_ct
     while (rc == 0) {
 	if (store_msg_key_parse(&key, domain, sizeof(domain), &time) == 0 && time >= p->before) {
 	    /* Records are in time order within a domain: skip to the next. */
-	    dlen = strlen(domain);
-	    memcpy(jump, domain, dlen);
-	    jump[dlen] = 1;
-	    key.mv_data = jump;
-	    key.mv_size = dlen + 1;
-	    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	    rc = store_skip_domain(cur, domain, jump, &key, &val);
 	    continue;
 	}
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)
@@ -294,10 +287,7 @@ static int store_prune_stat(struct store *st, MDB_txn *txn, struct store_prune_c
 	return rc;
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
 	 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-	const unsigned char *k = key.mv_data;
-
-	day = key.mv_size < 4 ? 0
-	    : (uint32_t) k[0] << 24 | (uint32_t) k[1] << 16 | (uint32_t) k[2] << 8 | k[3];
+	day = key.mv_size < 4 ? 0 : store_get_be32(key.mv_data);
 	if (day >= before_day)
 	    break;
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)

@@ -41,6 +41,7 @@
 #include "inject.h"
 #include "log.h"
 #include "msg.h"
+#include "prefetch.h"
 #include "results.h"
 #include "spf.h"
 #include "spool.h"
@@ -50,8 +51,6 @@
 
 #define FILTER_MAX_SIZE	(4ULL * 1024 * 1024 * 1024)	/* far above message_size_limit */
 #define FILTER_CHUNK	(64 * 1024)
-#define DMARC_WALK_LABELS 8		/* as deep as RFC 9989's tree walk goes */
-#define FILTER_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
 
 /* Everything known about the message being filtered. */
 struct filter {
@@ -137,139 +136,71 @@ static void filter_domain_of(const char *addr, char *out, size_t size)
 	out[0] = 0;
 }
 
-/* filter_dkim_tag - one tag's value from a DKIM-Signature, no FWS; 0 or -1 */
+/* filter_spf_domain - the domain SPF is about: MAIL FROM's, or HELO's for <> */
 
-static int filter_dkim_tag(const char *v, size_t len, char tag, char *out, size_t size)
+static void filter_spf_domain(const struct filter *f, char *out, size_t size)
 {
-    const char *end = v + len, *p = v, *semi;
-    size_t o;
+    const struct filter_args *a = f->args;
+    struct inet_addr ip;
 
-    while (p < end) {
-	if ((semi = memchr(p, ';', (size_t) (end - p))) == NULL)
-	    semi = end;
-	while (p < semi && FILTER_FWS(*p))
-	    p++;
-	if (p < semi && *p == tag) {
-	    const char *q = p + 1;
-
-	    while (q < semi && FILTER_FWS(*q))
-		q++;
-	    if (q < semi && *q == '=') {
-		for (o = 0, q++; q < semi; q++) {
-		    if (FILTER_FWS(*q))
-			continue;
-		    if (o + 1 >= size)
-			return -1;
-		    out[o++] = *q;
-		}
-		out[o] = 0;
-		return o ? 0 : -1;
-	    }
-	}
-	p = semi + 1;
+    out[0] = 0;
+    if (f->spf_from_store) {
+	if (str_copy(out, f->spf.domain, size) < 0)
+	    out[0] = 0;
+	return;
     }
-    return -1;
-}
-
-/* filter_prefetch_walk - _dmarc.DOMAIN and _dmarc. of each parent, while room */
-
-static size_t filter_prefetch_walk(char names[][DNS_NAME_MAX + 1], size_t n, const char *domain)
-{
-    const char *p = domain;
-    int labels = 0;
-
-    while (p && *p && n < DNS_PREFETCH_MAX && labels++ < DMARC_WALK_LABELS) {
-	if ((size_t) snprintf(names[n], DNS_NAME_MAX + 1, "_dmarc.%s", p) <= DNS_NAME_MAX)
-	    n++;
-	if ((p = strchr(p, '.')) != NULL)
-	    p++;
-    }
-    return n;
+    if (a->client_addr == NULL || *a->client_addr == 0)
+	return;					/* no SPF check */
+    filter_domain_of(a->sender, out, size);
+    if (out[0] == 0 && a->client_helo && inet_addr_parse(a->client_helo, &ip) < 0
+	&& a->client_helo[0] != '[' && str_copy(out, a->client_helo, size) < 0)
+	out[0] = 0;
 }
 
 /* filter_prefetch - the message's DNS questions asked at once */
 
-static void filter_prefetch(struct filter *f, int with_spf)
+static void filter_prefetch(struct filter *f)
 {
-    char names[DNS_PREFETCH_MAX][DNS_NAME_MAX + 1];
-    const char *np[DNS_PREFETCH_MAX];
-    uint16_t types[DNS_PREFETCH_MAX];
-    const struct filter_args *a = f->args;
-    char d[DNS_NAME_MAX + 1], s[DNS_NAME_MAX + 1], dkim_d[4][DNS_NAME_MAX + 1];
-    struct inet_addr ip;
-    size_t n = 0, i, sigs = 0, dkim_n = 0;
+    struct prefetch pf;
+    char spf_d[DNS_NAME_MAX + 1];
 
-    /* SPF: the MAIL FROM domain, or the HELO name for a null sender. */
-    if (with_spf && a->client_addr && *a->client_addr) {
-	filter_domain_of(a->sender, names[n], sizeof(names[n]));
-	if (names[n][0] == 0 && a->client_helo && inet_addr_parse(a->client_helo, &ip) < 0
-	    && a->client_helo[0] != '['
-	    && str_copy(names[n], a->client_helo, sizeof(names[n])) < 0)
-	    names[n][0] = 0;
-	if (names[n][0])
-	    n++;
-    }
-    /* DKIM: each signature's key, as far as the verifier will go. */
-    for (i = 0; i < f->head.n && n < DNS_PREFETCH_MAX && sigs < f->conf->max_signatures; i++) {
-	const struct msg_field *fld = &f->head.v[i];
-
-	if (!msg_field_is(fld, "DKIM-Signature"))
-	    continue;
-	sigs++;
-	if (filter_dkim_tag(fld->value, fld->value_len, 'd', d, sizeof(d)) == 0
-	    && filter_dkim_tag(fld->value, fld->value_len, 's', s, sizeof(s)) == 0
-	    && (size_t) snprintf(names[n], sizeof(names[n]), "%s._domainkey.%s", s, d)
-	    < sizeof(names[n])) {
-	    n++;
-	    if (dkim_n < PD_NELEM(dkim_d) && str_copy(dkim_d[dkim_n], d, sizeof(d)) == 0)
-		dkim_n++;
-	}
-    }
-    /* DMARC: the records of each author domain and its parents (the
-     * policy and the tree walk, RFC 9989 4.10), then of the SPF and
-     * DKIM domains and theirs (their organizational domains, for
-     * relaxed alignment).  dns_prefetch() drops the repeats. */
-    for (i = 0; i < f->authors.n; i++)
-	n = filter_prefetch_walk(names, n, f->authors.domain[i]);
-    if (with_spf) {
-	filter_domain_of(a->sender, d, sizeof(d));
-	n = filter_prefetch_walk(names, n, d);
-    }
-    for (i = 0; i < dkim_n; i++)
-	n = filter_prefetch_walk(names, n, dkim_d[i]);
-    for (i = 0; i < n; i++) {
-	np[i] = names[i];
-	types[i] = DNS_T_TXT;
-    }
-    if (n > 1)
-	dns_prefetch(f->dns, np, types, n);
+    /* The SPF record only when SPF is checked here. */
+    filter_spf_domain(f, spf_d, sizeof(spf_d));
+    prefetch_names(&pf, &f->head, f->conf->max_signatures, &f->authors, spf_d,
+		   !f->spf_from_store);
+    prefetch_ask(&pf, f->dns);
 }
 
-/* filter_spf - the MAIL FROM verdict: the policy server's, or ours */
+/* filter_spf_stored - the policy server's verdict for this message, if any */
+
+static int filter_spf_stored(struct filter *f)
+{
+    const struct filter_args *a = f->args;
+    struct store_spf rec;
+
+    if (f->store == NULL || a->queue_id == NULL || *a->queue_id == 0
+	|| store_spf_get(f->store, a->queue_id, &rec) != STORE_OK
+	|| (a->client_addr && strcmp(rec.client_addr, a->client_addr) != 0))
+	return 0;
+    memset(&f->spf, 0, sizeof(f->spf));
+    f->spf.result = rec.mfrom_result;
+    f->spf.scope = SPF_SCOPE_MFROM;
+    if (str_copy(f->spf.domain, rec.domain, sizeof(f->spf.domain)) < 0)
+	f->spf.domain[0] = 0;
+    snprintf(f->spf.sender, sizeof(f->spf.sender), "%.256s%.256s",
+	     *rec.mail_from ? rec.mail_from : "postmaster@", *rec.mail_from ? "" : rec.helo);
+    snprintf(f->spf.reason, sizeof(f->spf.reason), "from the SMTP-time check");
+    return 1;
+}
+
+/* filter_spf - the MAIL FROM verdict, checked here */
 
 static int filter_spf(struct filter *f)
 {
     const struct filter_args *a = f->args;
     const char *helo = a->client_helo ? a->client_helo : "";
     struct spf_checker *ck;
-    struct store_spf rec;
 
-    if (f->store && a->queue_id && *a->queue_id
-	&& store_spf_get(f->store, a->queue_id, &rec) == STORE_OK
-	&& (a->client_addr == NULL || strcmp(rec.client_addr, a->client_addr) == 0)) {
-	memset(&f->spf, 0, sizeof(f->spf));
-	f->spf.result = rec.mfrom_result;
-	f->spf.scope = SPF_SCOPE_MFROM;
-	if (str_copy(f->spf.domain, rec.domain, sizeof(f->spf.domain)) < 0)
-	    f->spf.domain[0] = 0;
-	snprintf(f->spf.sender, sizeof(f->spf.sender), "%.256s%.256s",
-		 *rec.mail_from ? rec.mail_from : "postmaster@", *rec.mail_from ? "" : rec.helo);
-	snprintf(f->spf.reason, sizeof(f->spf.reason), "from the SMTP-time check");
-	f->spf_from_store = 1;
-	filter_prefetch(f, 0);
-	return 0;
-    }
-    filter_prefetch(f, 1);
     memset(&f->spf, 0, sizeof(f->spf));
     if (a->client_addr == NULL || *a->client_addr == 0) {
 	f->spf.result = RES_SPF_NONE;
@@ -703,8 +634,12 @@ static void filter_log(const struct filter *f, const char *action)
 
 static int filter_evaluate(struct filter *f)
 {
-    filter_authors(f);			/* first: their DMARC records are prefetched */
-    if (filter_mark_forged(f) < 0 || filter_spf(f) < 0)
+    filter_authors(f);
+    if (filter_mark_forged(f) < 0)
+	return -1;
+    f->spf_from_store = filter_spf_stored(f);
+    filter_prefetch(f);			/* before any lookup below */
+    if (!f->spf_from_store && filter_spf(f) < 0)
 	return -1;
     if (filter_dkim(f) < 0)
 	return -1;
@@ -809,14 +744,10 @@ int filter_message(const struct conf *conf, const struct filter_args *args, int 
 			   f->spool.size == f->spool.mem.len, &f->head);
 	f->head_ok = r == MSG_OK;
 	if (!f->head_ok) {
-	    /* Far past anything Postfix passes by default: nothing can be
-	     * judged, and delivering it unjudged would be a way around
-	     * DMARC.  It is handled as the reject setting says. */
+	    /* Far past anything Postfix passes by default. */
 	    log_warn("%s: header section: %s; handled as a DMARC reject", f->qid,
 		     msg_strerror(r));
-	    f->verdict.dmarc = RES_DMARC_PERMERROR;
-	    f->verdict.action = conf->reject == CONF_REJECT_REJECT ? VERDICT_REJECT
-		: conf->reject == CONF_REJECT_ADD_HEADER ? VERDICT_QUARANTINE : VERDICT_DISCARD;
+	    verdict_unreadable(conf, &f->verdict);
 	    ret = filter_act(f);
 	} else if (filter_evaluate(f) < 0) {
 	    ret = filter_fail(f, "evaluation", "out of memory or library failure");

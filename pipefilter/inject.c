@@ -78,22 +78,23 @@ static int inject_write(int fd, const struct inject_piece *p, size_t np, struct 
     long got;
 
     for (i = 0; i < np; i++) {
-	const char *data = p[i].data;
+	const char *src;
 	size_t len;
 
 	for (off = p[i].off, end = p[i].off + p[i].len; off < end; off += len) {
 	    len = end - off < sizeof(chunk) ? (size_t) (end - off) : sizeof(chunk);
-	    if (data) {
-		memcpy(chunk, data + (off - p[i].off), len);
+	    if (p[i].data) {
+		src = p[i].data + (off - p[i].off);	/* our own bytes: as they are */
 	    } else if ((got = spool_get(sp, off, chunk, len)) <= 0) {
 		snprintf(error, errsize, "reading the spooled message: %s",
 			 got < 0 ? strerror(errno) : "short");
 		return -1;
 	    } else {
+		src = chunk;
 		len = (size_t) got;
 	    }
 	    for (done = 0; done < len; done += (size_t) n) {
-		if ((n = write(fd, chunk + done, len - done)) < 0) {
+		if ((n = write(fd, src + done, len - done)) < 0) {
 		    if (errno == EINTR) {
 			n = 0;
 			continue;
@@ -189,11 +190,11 @@ int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *r
     close(err[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 	 /* void */ ;
-    str_printable(safe, sizeof(safe), said, strcspn(said, "\n"));
     if (wrote < 0)
 	return -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 	return 0;				/* sendmail says it has it */
+    str_printable(safe, sizeof(safe), said, strcspn(said, "\n"));
     if (WIFSIGNALED(status))
 	snprintf(error, errsize, "%s killed by signal %d%s%s", cmd[0], WTERMSIG(status),
 		 *safe ? ": " : "", safe);

@@ -4,8 +4,7 @@
  * SUMMARY
  *	the message being filtered, in memory or spilled to a file
  * SYNOPSIS
- *	#include "limits.h"
-#include "spool.h"
+ *	#include "spool.h"
  *
  *	int	spool_read(sp, fd, threshold, max, tmpdir)
  *	long	spool_get(sp, offset, buf, len)
@@ -15,9 +14,9 @@
  *	first threshold bytes stay in memory, and more while the header
  *	section has not ended (up to MSG_HEAD_MAX: the header section is
  *	parsed in memory); the rest goes to an unnamed temporary file in
- *	tmpdir, so memory stays bounded whatever the message size.  A message longer
- *	than max bytes is refused.  It returns 0, or -1 with sp->error set
- *	(the caller fails temporarily: nothing is lost).
+ *	tmpdir, so memory stays bounded whatever the message size.  A
+ *	message longer than max bytes is refused.  It returns 0, or -1
+ *	with sp->error set (the caller fails temporarily: nothing is lost).
  *
  *	spool_get() copies up to len bytes from offset; it returns the
  *	number copied (0 at the end), or -1 on an I/O error.
@@ -74,8 +73,6 @@ static int spool_write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-/* spool_read - the whole message from fd */
-
 /* spool_head_ended - has the in-memory part seen an empty line */
 
 static int spool_head_ended(const struct spool *sp, size_t *scanned)
@@ -109,10 +106,12 @@ static size_t spool_keep(struct spool *sp, size_t threshold, int *head_ended, si
     return !*head_ended && sp->mem.len < MSG_HEAD_MAX ? MSG_HEAD_MAX - sp->mem.len : 0;
 }
 
+/* spool_read - the whole message from fd */
+
 int spool_read(struct spool *sp, int fd, size_t threshold, uint64_t max, const char *tmpdir)
 {
     char chunk[SPOOL_CHUNK];
-    size_t scanned = 0;
+    size_t scanned = 0, keep, k;
     int head_ended = 0;
     ssize_t n;
 
@@ -134,14 +133,11 @@ int spool_read(struct spool *sp, int fd, size_t threshold, uint64_t max, const c
 		     (unsigned long long) max);
 	    return -1;
 	}
-	size_t keep = 0, k;
-
 	/* A chunk that crosses the threshold: the part up to it is kept,
 	 * then spool_keep() is asked again for the rest, which stays in
-	 * memory too while the header section goes on.  (Asking once
-	 * spilled the rest at once, so a header section longer than the
-	 * threshold came out incomplete whenever a read ended off a 64 KB
-	 * boundary, and the message was handled as a reject.) */
+	 * memory too while the header section goes on (tests/t/pipefilter.t:
+	 * a header section over spool_threshold written in slow pieces). */
+	keep = 0;
 	while (keep < (size_t) n && (k = spool_keep(sp, threshold, &head_ended, &scanned)) > 0) {
 	    if (k > (size_t) n - keep)
 		k = (size_t) n - keep;

@@ -7,6 +7,7 @@
  *	#include "verdict.h"
  *
  *	void	verdict_decide(conf, evals, n, auth_temperror, verdict)
+ *	void	verdict_unreadable(conf, verdict)
  *	const char *verdict_action_name(action)
  * DESCRIPTION
  *	verdict_decide() combines the evaluations of every author domain
@@ -26,6 +27,11 @@
  *	temperror fails temporarily (temperror = tempfail) or is delivered
  *	(accept).  The disposition is what a report says was done: pass
  *	for a pass under an enforcing policy, none when nothing was done.
+ *
+ *	verdict_unreadable() is for a header section that cannot be
+ *	parsed: nothing can be judged, and delivering it unjudged would be
+ *	a way around DMARC, so it is permerror handled as the reject
+ *	setting handles a reject (disposition none: no policy was applied).
  *--*/
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +78,14 @@ static const struct dmarc_eval *verdict_pick(const struct dmarc_eval *evs, size_
     return best;
 }
 
+/* verdict_reject_action - what the reject setting does with a message */
+
+static int verdict_reject_action(const struct conf *conf)
+{
+    return conf->reject == CONF_REJECT_REJECT ? VERDICT_REJECT
+	: conf->reject == CONF_REJECT_ADD_HEADER ? VERDICT_QUARANTINE : VERDICT_DISCARD;
+}
+
 /* verdict_fail - apply a failing policy */
 
 static void verdict_fail(const struct conf *conf, struct verdict *v)
@@ -81,12 +95,11 @@ static void verdict_fail(const struct conf *conf, struct verdict *v)
 	verdict_reason(v, RES_REASON_POLICY_TEST_MODE, "t=y");
     switch (v->applied) {
     case RES_POLICY_REJECT:
-	if (conf->reject == CONF_REJECT_ADD_HEADER) {
-	    v->action = VERDICT_QUARANTINE;
+	v->action = verdict_reject_action(conf);
+	if (v->action == VERDICT_QUARANTINE) {
 	    v->disposition = RES_DISP_QUARANTINE;
 	    verdict_reason(v, RES_REASON_LOCAL_POLICY, "reject delivered as quarantine");
 	} else {
-	    v->action = conf->reject == CONF_REJECT_REJECT ? VERDICT_REJECT : VERDICT_DISCARD;
 	    v->disposition = RES_DISP_REJECT;
 	}
 	break;
@@ -103,15 +116,22 @@ static void verdict_fail(const struct conf *conf, struct verdict *v)
     }
 }
 
-/* verdict_decide - what happens to the message */
+/* verdict_init - nothing decided: delivered, nothing applied */
 
-void verdict_decide(const struct conf *conf, const struct dmarc_eval *evs, size_t n,
-		            int auth_temperror, struct verdict *v)
+static void verdict_init(struct verdict *v)
 {
     memset(v, 0, sizeof(*v));
     v->action = VERDICT_DELIVER;
     v->disposition = RES_DISP_NONE;
     v->applied = RES_POLICY_UNSPEC;
+}
+
+/* verdict_decide - what happens to the message */
+
+void verdict_decide(const struct conf *conf, const struct dmarc_eval *evs, size_t n,
+		            int auth_temperror, struct verdict *v)
+{
+    verdict_init(v);
     if ((v->ev = verdict_pick(evs, n)) == NULL) {
 	v->dmarc = RES_DMARC_PERMERROR;
 	return;
@@ -135,6 +155,15 @@ void verdict_decide(const struct conf *conf, const struct dmarc_eval *evs, size_
     default:
 	break;
     }
+}
+
+/* verdict_unreadable - a header section that cannot be judged */
+
+void verdict_unreadable(const struct conf *conf, struct verdict *v)
+{
+    verdict_init(v);
+    v->dmarc = RES_DMARC_PERMERROR;
+    v->action = verdict_reject_action(conf);
 }
 
 /* verdict_action_name - for logs */

@@ -25,6 +25,7 @@ struct verdict {
 
 void verdict_decide(const struct conf *, const struct dmarc_eval *, size_t, int,
 		            struct verdict *);
+void verdict_unreadable(const struct conf *, struct verdict *);
 const char *verdict_action_name(int);
 
 #endif

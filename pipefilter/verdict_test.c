@@ -2,7 +2,8 @@
  * under every quarantine/reject/temperror setting; pass, none,
  * temperror and no author at all; several authors (the strictest failing
  * policy after t=y decides); a temporary DNS failure of SPF or DKIM
- * (auth_temperror) turning a fail into a temperror.
+ * (auth_temperror) turning a fail into a temperror; verdict_unreadable()
+ * under every reject setting.
  *
  * The expectations are written out as tables, not recomputed: table
  * "lowered" says what t=y makes of each policy, table "outcome" what each
@@ -395,6 +396,31 @@ static void test_several(void)
     }
 }
 
+/* test_unreadable - a header section that cannot be parsed: as a reject */
+
+static void test_unreadable(void)
+{
+    static const int action[] = {VERDICT_DISCARD, VERDICT_REJECT, VERDICT_QUARANTINE};
+    static const struct author failing = {RES_DMARC_FAIL, REJ, 1};
+    struct dmarc_eval ev;
+    struct verdict v;
+    struct conf c;
+    char name[128];
+    int r;
+
+    for (r = 0; r < 3; r++) {
+	mkconf(&c, CONF_QUARANTINE_NONE, r, CONF_TEMPERROR_ACCEPT);
+	mkeval(&ev, &failing, 0);
+	verdict_decide(&c, &ev, 1, 0, &v);	/* one with a reason, to overwrite */
+	verdict_unreadable(&c, &v);
+	snprintf(name, sizeof(name), "unreadable header section, reject=%s: permerror, %s, "
+		 "disposition none", rnames[r], verdict_action_name(action[r]));
+	ok(v.dmarc == RES_DMARC_PERMERROR && v.ev == NULL && v.applied == RES_POLICY_UNSPEC
+	   && v.disposition == RES_DISP_NONE && v.action == action[r] && v.nreasons == 0,
+	   "%s", name);
+    }
+}
+
 /* test_names - the action names of the logs */
 
 static void test_names(void)
@@ -415,6 +441,7 @@ int main(void)
     test_none();
     test_auth_temperror();
     test_several();
+    test_unreadable();
     test_names();
     return tap_done();
 }

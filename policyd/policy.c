@@ -67,30 +67,27 @@
 
 struct pol_world *pol_world_new(struct conf *conf, char *err, size_t errsize)
 {
+    const char *why = NULL;
     struct pol_world *w;
 
     if ((w = calloc(1, sizeof(*w))) == NULL) {
 	snprintf(err, errsize, "out of memory");
 	return NULL;
     }
-    w->conf = conf;
     w->refs = 1;
     if (inet_netlist_parse(conf->policyd_skip_addresses.v, conf->policyd_skip_addresses.n,
 			   &w->skip) != 0
-	|| inet_netlist_parse(conf->whitelist.v, conf->whitelist.n, &w->whitelist) != 0) {
-	snprintf(err, errsize, "bad address list");
-	w->conf = NULL;
-	pol_world_unref(w);
+	|| inet_netlist_parse(conf->whitelist.v, conf->whitelist.n, &w->whitelist) != 0)
+	why = "bad address list";
+    else if ((w->dns = dns_create(conf->nameservers.v, conf->nameservers.n, conf->dns_timeout,
+				  conf->dns_attempts, conf->dns_cache_size)) == NULL)
+	why = "cannot set up the DNS resolver";
+    if (why) {
+	snprintf(err, errsize, "%s", why);
+	pol_world_unref(w);			/* conf stays the caller's */
 	return NULL;
     }
-    w->dns = dns_create(conf->nameservers.v, conf->nameservers.n, conf->dns_timeout,
-			conf->dns_attempts, conf->dns_cache_size);
-    if (w->dns == NULL) {
-	snprintf(err, errsize, "cannot set up the DNS resolver");
-	w->conf = NULL;
-	pol_world_unref(w);
-	return NULL;
-    }
+    w->conf = conf;
     return w;
 }
 
@@ -277,7 +274,7 @@ static int pol_judge(struct pol_conn *c, struct pol_world *w, const char *ip,
 /* pol_store - the transaction's verdict into the store */
 
 static void pol_store(struct pol_conn *c, struct store *st, const char *qid, const char *ip,
-		              const char *helo, const char *sender, int action)
+		              const char *helo, const char *sender)
 {
     struct store_spf rec;
 
@@ -296,7 +293,7 @@ static void pol_store(struct pol_conn *c, struct store *st, const char *qid, con
 	rec.domain[0] = 0;
     rec.helo_result = c->helo.result;
     rec.mfrom_result = c->mfrom.result;
-    rec.action = action;
+    rec.action = c->action;
     if (store_spf_put(st, &rec) != STORE_OK)
 	log_warn("%s: store: %s", *qid ? qid : "NOQUEUE", store_error(st));
 }
@@ -338,7 +335,7 @@ void pol_counters_flush(struct pol_counters *pc, struct store *st)
 {
     struct hmap rows;
     struct store_stat **v;
-    size_t i, n;
+    size_t i, n, m;
 
     pthread_mutex_lock(&pc->lock);
     rows = pc->rows;
@@ -349,9 +346,10 @@ void pol_counters_flush(struct pol_counters *pc, struct store *st)
     pthread_mutex_unlock(&pc->lock);
     n = hmap_count(&rows);
     if ((v = calloc(n, sizeof(*v))) != NULL) {
-	for (i = 0; i < n; i++)
-	    v[i] = hmap_at(&rows, i)->value;
-	if (store_stat_add(st, v, n) != STORE_OK)
+	for (i = m = 0; i < n; i++)
+	    if ((v[m] = hmap_at(&rows, i)->value) != NULL)
+		m++;				/* not one whose calloc failed */
+	if (store_stat_add(st, v, m) != STORE_OK)
 	    log_warn("store: counting rejections: %s", store_error(st));
 	free(v);
     }
@@ -366,23 +364,25 @@ void pol_counters_free(struct pol_counters *pc)
     pthread_mutex_destroy(&pc->lock);
 }
 
-/* pol_log - the line for a decision, written by pol_flush_log() */
+/* pol_log - the line for the decision, written by pol_flush_log() */
 
-static void pol_log(const struct req *req, struct pol_conn *c, const char *action)
+static void pol_log(struct pol_conn *c, const char *qid, const char *ip, const char *helo,
+		            const char *sender)
 {
-    char from[128], helo[128], act[160];
-    const char *qid = req_get(req, "queue_id");
-    const char *s = req_get(req, "sender"), *h = req_get(req, "helo_name");
+    char id[STORE_QID_MAX + 1], client[64], h[128], from[128], act[160];
+    const char *action = c->verdict;
 
-    str_printable(from, sizeof(from), s ? s : "", s ? strlen(s) : 0);
-    str_printable(helo, sizeof(helo), h ? h : "", h ? strlen(h) : 0);
+    str_printable(id, sizeof(id), qid, strlen(qid));
+    str_printable(client, sizeof(client), ip, strlen(ip));
+    str_printable(h, sizeof(h), helo, strlen(helo));
+    str_printable(from, sizeof(from), sender, strlen(sender));
     /* A prepended header is logged by its name only. */
     str_printable(act, sizeof(act), action, strncmp(action, "PREPEND ", 8) == 0
 		  ? strcspn(action, ":") : strlen(action));
     snprintf(c->logline, sizeof(c->logline),
 	     "%s: client=%s, helo=%s, from=<%s>, spf_helo=%s, spf_mailfrom=%s, action=%s",
-	     qid && *qid ? qid : "NOQUEUE", req_get(req, "client_address"), helo, from,
-	     res_spf_name(c->helo.result), res_spf_name(c->mfrom.result), act);
+	     *id ? id : "NOQUEUE", client, h, from, res_spf_name(c->helo.result),
+	     res_spf_name(c->mfrom.result), act);
 }
 
 /* pol_flush_log - log the last decision's line, if not yet done */
@@ -431,7 +431,7 @@ int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
     const char *ip = req_get(req, "client_address"), *instance = req_get(req, "instance");
     const char *helo = req_get(req, "helo_name"), *sender = req_get(req, "sender");
     const char *qid = req_get(req, "queue_id");
-    int eom = state && strcmp(state, "END-OF-MESSAGE") == 0, action;
+    int eom = state && strcmp(state, "END-OF-MESSAGE") == 0;
 
     if (type == NULL || strcmp(type, "smtpd_access_policy") != 0) {
 	log_warn("unsupported request type \"%.50s\"", type ? type : "");
@@ -443,6 +443,7 @@ int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
     }
     helo = helo ? helo : "";
     sender = sender ? sender : "";
+    qid = qid ? qid : "";
     if (instance == NULL || strcmp(instance, c->instance) != 0 || *instance == 0)
 	pol_new_instance(c, w, instance ? instance : "", ip);
     if (!c->decided) {
@@ -451,11 +452,11 @@ int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
 	if (buf_error(out) || str_copy(c->verdict, buf_str(out), sizeof(c->verdict)) < 0)
 	    return -1;
 	c->decided = 1;
-	pol_log(req, c, c->verdict);
-	action = strncmp(c->verdict, "550", 3) == 0 ? STORE_ACT_REJECT
+	c->action = strncmp(c->verdict, "550", 3) == 0 ? STORE_ACT_REJECT
 	    : strncmp(c->verdict, "DEFER", 5) == 0 ? STORE_ACT_DEFER : STORE_ACT_ACCEPT;
-	if (action != STORE_ACT_ACCEPT)
-	    pol_count(pc, c->mfrom.domain[0] ? c->mfrom.domain : c->helo.domain, action);
+	pol_log(c, qid, ip, helo, sender);
+	if (c->action != STORE_ACT_ACCEPT)
+	    pol_count(pc, c->mfrom.domain[0] ? c->mfrom.domain : c->helo.domain, c->action);
 	/* PREPEND cannot run at END-OF-MESSAGE (access(5)). */
 	if (eom && strncmp(c->verdict, "PREPEND", 7) == 0) {
 	    buf_reset(out);
@@ -465,9 +466,8 @@ int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
 	buf_reset(out);
 	buf_addstr(out, strncmp(c->verdict, "PREPEND", 7) == 0 ? "DUNNO" : c->verdict);
     }
-    if (eom && !c->stored && qid && *qid && strncmp(c->verdict, "550", 3) != 0
-	&& strncmp(c->verdict, "DEFER", 5) != 0) {
-	pol_store(c, st, qid, ip, helo, sender, STORE_ACT_ACCEPT);
+    if (eom && !c->stored && *qid && c->action == STORE_ACT_ACCEPT) {
+	pol_store(c, st, qid, ip, helo, sender);
 	c->stored = 1;
     }
     return 0;

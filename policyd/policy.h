@@ -34,6 +34,7 @@ struct pol_conn {
     char instance[128];			/* the transaction judged last */
     char verdict[512];			/* its action for later requests */
     int decided;
+    int action;				/* its STORE_ACT_* */
     int stored;				/* its END-OF-MESSAGE record written */
     struct spf_result helo, mfrom;
     int whitelisted;

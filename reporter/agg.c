@@ -125,12 +125,14 @@ static int agg_dkim_rank(const struct store_dkim *d, const char *header_from)
 
 static size_t agg_dkim_order(const struct store_msg *m, const struct store_dkim **out)
 {
+    int rank[STORE_DKIM_MAX], r;
     size_t n = 0, i;
-    int rank;
 
-    for (rank = 0; rank <= 3; rank++)
+    for (i = 0; i < m->ndkim; i++)
+	rank[i] = agg_dkim_rank(&m->dkim[i], m->header_from);
+    for (r = 0; r <= 3; r++)
 	for (i = 0; i < m->ndkim && n < REPORT_DKIM_MAX; i++)
-	    if (agg_dkim_rank(&m->dkim[i], m->header_from) == rank)
+	    if (rank[i] == r)
 		out[n++] = &m->dkim[i];
     return n;
 }

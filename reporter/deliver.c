@@ -199,6 +199,23 @@ static int deliver_send(const struct conf *conf, const struct deliver_opts *o,
     return ret;
 }
 
+/* deliver_note - remember the outcome of the last attempt */
+
+static void deliver_note(struct store_dest *x, const char *why)
+{
+    if (str_copy(x->last_error, why, sizeof(x->last_error)) < 0) {
+	/* Too long: str_copy() left the start of it, terminated. */
+    }
+}
+
+/* deliver_retry_at - the earliest retry still pending */
+
+static void deliver_retry_at(struct deliver_stats *s, uint64_t when)
+{
+    if (s->next_try == 0 || when < s->next_try)
+	s->next_try = when;
+}
+
 /* deliver_dest - one attempt for one destination; 1 when the state changed */
 
 static int deliver_dest(const struct conf *conf, struct dmarc_ctx *dmarc,
@@ -220,8 +237,7 @@ static int deliver_dest(const struct conf *conf, struct dmarc_ctx *dmarc,
 	return 1;
     }
     if (!o->force && x->next_try > now) {
-	if (s->next_try == 0 || x->next_try < s->next_try)
-	    s->next_try = x->next_try;
+	deliver_retry_at(s, x->next_try);
 	return 0;
     }
     why[0] = 0;
@@ -234,16 +250,14 @@ static int deliver_dest(const struct conf *conf, struct dmarc_ctx *dmarc,
     }
     if (auth == AUTH_NO) {
 	x->state = STORE_DEST_SKIPPED;
-	if (str_copy(x->last_error, why, sizeof(x->last_error)) < 0)
-	    x->last_error[sizeof(x->last_error) - 1] = 0;
+	deliver_note(x, why);
 	log_info("report %s to <%s>: not authorized: %s", rp->id, x->addr, why);
 	s->skipped++;
 	return 1;
     }
     x->attempts++;
     r = auth == AUTH_TEMP ? SMTP_TEMP : deliver_send(conf, o, rp, d, why, sizeof(why));
-    if (str_copy(x->last_error, why, sizeof(x->last_error)) < 0)
-	x->last_error[sizeof(x->last_error) - 1] = 0;
+    deliver_note(x, why);
     if (r == SMTP_SENT) {
 	x->state = STORE_DEST_SENT;
 	s->sent++;
@@ -254,8 +268,7 @@ static int deliver_dest(const struct conf *conf, struct dmarc_ctx *dmarc,
 	log_warn("report %s of %s to <%s>: refused: %s", rp->id, rp->domain, x->addr, why);
     } else {
 	x->next_try = deliver_backoff(conf, x->attempts, now);
-	if (s->next_try == 0 || x->next_try < s->next_try)
-	    s->next_try = x->next_try;
+	deliver_retry_at(s, x->next_try);
 	s->deferred++;
 	log_warn("report %s of %s to <%s>: deferred: %s", rp->id, rp->domain, x->addr, why);
     }
@@ -268,7 +281,7 @@ static int deliver_report(const struct conf *conf, struct store *st, struct dmar
 			          struct dns_resolver *dns, const struct deliver_opts *o,
 			          struct store_report *rp, struct deliver_stats *s)
 {
-    size_t d, pending = 0;
+    size_t d;
     int changed = 0, c;
 
     for (d = 0; d < rp->ndests; d++) {
@@ -279,10 +292,7 @@ static int deliver_report(const struct conf *conf, struct store *st, struct dmar
 	 * written under their final name, so there a batch will do. */
 	if (c && !o->outdir && store_report_apply(st, &rp, 1) != STORE_OK)
 	    log_warn("report %s: store: %s", rp->id, store_error(st));
-	pending += rp->dests[d].state == STORE_DEST_PENDING;
     }
-    if (pending == 0 && !o->dry_run)
-	s->reports_done++;
     return changed;
 }
 

@@ -22,7 +22,7 @@ struct deliver_opts {
 };
 
 struct deliver_stats {
-    unsigned sent, failed, skipped, deferred, reports_done;
+    unsigned sent, failed, skipped, deferred;
     uint64_t next_try;			/* earliest retry still pending, 0: none */
 };
 

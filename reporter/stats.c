@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat.h"
 #include "stats.h"
 
 struct stats_ctx {
@@ -40,7 +41,7 @@ static void stats_line(FILE *fp, const char *day, const char *domain, const uint
     size_t i;
 
     fprintf(fp, "%-10s %-32.32s", day, domain);
-    for (i = 0; i < sizeof(stats_cols) / sizeof(stats_cols[0]); i++)
+    for (i = 0; i < PD_NELEM(stats_cols); i++)
 	fprintf(fp, " %8llu", (unsigned long long) n[stats_cols[i]]);
     fputc('\n', fp);
 }

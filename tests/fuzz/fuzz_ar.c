@@ -86,6 +86,26 @@ static void check_lines(const char *f, size_t len, int crlf, int utf8)
 	die("unbalanced quotes or comments", f);
 }
 
+/* top_byte - step over s[*i] in quoted strings and comments (a quoted-pair
+   whole); 1 when s[*i] is a byte outside them */
+
+static int top_byte(const char *s, size_t *i, int *quoted, int *depth)
+{
+    if ((*quoted || *depth) && s[*i] == '\\')
+	(*i)++;
+    else if (*quoted)
+	*quoted = s[*i] != '"';
+    else if (s[*i] == '(')
+	(*depth)++;
+    else if (*depth)
+	*depth -= s[*i] == ')';
+    else if (s[*i] == '"')
+	*quoted = 1;
+    else
+	return 1;
+    return 0;
+}
+
 /* count_top - occurrences of ch outside quoted strings and comments */
 
 static size_t count_top(const char *s, size_t len, int ch)
@@ -93,20 +113,9 @@ static size_t count_top(const char *s, size_t len, int ch)
     size_t i, n = 0;
     int quoted = 0, depth = 0;
 
-    for (i = 0; i < len; i++) {
-	if ((quoted || depth) && s[i] == '\\')
-	    i++;
-	else if (quoted)
-	    quoted = s[i] != '"';
-	else if (s[i] == '(')
-	    depth++;
-	else if (depth)
-	    depth -= s[i] == ')';
-	else if (s[i] == '"')
-	    quoted = 1;
-	else if (s[i] == ch)
+    for (i = 0; i < len; i++)
+	if (top_byte(s, &i, &quoted, &depth) && s[i] == ch)
 	    n++;
-    }
     return n;
 }
 
@@ -119,17 +128,9 @@ static size_t count_kv(const char *s, size_t len)
     int quoted = 0, depth = 0, seen = 0;
 
     for (i = 0; i < len; i++) {
-	if ((quoted || depth) && s[i] == '\\')
-	    i++;
-	else if (quoted)
-	    quoted = s[i] != '"';
-	else if (s[i] == '(')
-	    depth++;
-	else if (depth)
-	    depth -= s[i] == ')';
-	else if (s[i] == '"')
-	    quoted = 1;
-	else if (strchr(" \t\r\n;", s[i]))
+	if (!top_byte(s, &i, &quoted, &depth))
+	    continue;
+	if (strchr(" \t\r\n;", s[i]))
 	    seen = 0;
 	else if (s[i] == '=' && !seen)
 	    n += seen = 1;

@@ -25,16 +25,17 @@ import atexit
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-TOP = os.environ.get("PD_TOP") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("PD_BUILD") or os.path.join(TOP, "build")
+# Absolute: _our_program() knows a program of ours by this prefix, and the
+# lab (postfixlab) makes its paths absolute.
+TOP = os.path.abspath(os.environ.get("PD_TOP") or
+                      os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("PD_BUILD") or os.path.join(TOP, "build"))
 
 _n = 0
 _failed = 0

@@ -40,6 +40,8 @@ makes them:
     (queue, data, mailboxes and logs are fresh under <work>); a lock
     (<build>/lab/lock) makes runs of one build directory take turns.
 
+free_port(), wait_port() and write_conf() are pdtest's.
+
 Nothing here reaches the network beyond 127.0.0.1.
 """
 
@@ -58,6 +60,8 @@ import socket
 import subprocess
 import time
 
+from pdtest import free_port, wait_port, write_conf
+
 DEFAULT_MAIN_CF = "/etc/postfix/main.cf"
 PIPE_USER = "postdmarc"
 HOSTNAME = "mx.example.org"         # [general] hostname: our authserv-id
@@ -66,29 +70,6 @@ MAILBOXES = ("bob", "alice", "carol", "load", "postmaster")
 SAMPLE_FILTER = "/usr/local/sbin/postdmarc-pipefilter"
 SAMPLE_POLICY = "inet:127.0.0.1:10040"
 DOVECOT_LDA = "/usr/lib/dovecot/dovecot-lda"
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, timeout=15.0, proc=None):
-    """Wait until something accepts connections on 127.0.0.1:port."""
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 def have_ipv6():
@@ -112,17 +93,13 @@ def wait_for(cond, timeout, step=0.1):
         time.sleep(step)
 
 
-def write_ini(path, sections, mode=0o644):
-    with open(path, "w") as f:
-        for section, keys in sections.items():
-            f.write("[%s]\n" % section)
-            for k, v in keys.items():
-                if isinstance(v, (list, tuple)):
-                    v = ", ".join(v)
-                f.write("%s = %s\n" % (k, v))
-            f.write("\n")
-    os.chmod(path, mode)
-    return path
+def read(path):
+    """The text of a file; "" when it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def run(argv, check=True, **kw):
@@ -346,7 +323,8 @@ class Lab:
         }
         for section, keys in self.conf_extra.items():
             conf.setdefault(section, {}).update(keys)
-        write_ini(self.conf, conf)
+        write_conf(self.conf, conf)
+        os.chmod(self.conf, 0o644)      # the filter reads it as the postdmarc user
         p = run([self.bin("postdmarc-policyd"), "-n", "-c", self.conf], check=False)
         if p.returncode != 0:
             raise LabError("configuration %s: %s" % (self.conf, p.stderr.strip()))
@@ -362,7 +340,7 @@ class Lab:
                                             stderr=subprocess.STDOUT)
             with open(os.path.join(self.labdir, "policyd.pid"), "w") as f:
                 f.write("%d\n%s\n" % (self.policyd.pid, self.conf))
-            if wait_port(self.policy_port, proc=self.policyd):
+            if wait_port(self.policy_port, timeout=15, proc=self.policyd):
                 return
             if self.policyd.poll() is None:
                 self.policyd.kill()
@@ -470,7 +448,7 @@ plugin {
         # main_extra: replaces a setting of the same name, or is added.
         for name, value in self.main_extra:
             main = [(n, v) for n, v in main if n != name] + [(name, value)]
-        self.sample_main = read_main_sample(
+        sample_main = read_main_sample(
             os.path.join(self.top, "etc", "postfix-main.cf"), policy)
         with open(os.path.join(self.confdir, "main.cf"), "w") as f:
             f.write("# The postdmarc lab's own settings (tests/lib/postfixlab.py)\n")
@@ -478,7 +456,7 @@ plugin {
                 f.write("%s = %s\n" % (n, v))
             f.write("\n# etc/postfix-main.cf, policy server on port %d\n" %
                     self.policy_port)
-            for n, v in self.sample_main:
+            for n, v in sample_main:
                 f.write("%s = %s\n" % (n, v))
         with open(os.path.join(self.confdir, "master.cf"), "w") as f:
             f.write(self._master_cf())
@@ -550,22 +528,13 @@ dovecot   unix  -       n       n       -       -       pipe
         return os.path.join(self.build, "bin", name)
 
     def _tail(self, path, n=20):
-        try:
-            with open(path, errors="replace") as f:
-                return "\n".join(f.read().splitlines()[-n:]) + "\n"
-        except OSError:
-            return ""
+        return "".join(line + "\n" for line in read(path).splitlines()[-n:])
 
     def maillog(self):
-        try:
-            with open(self.maillog_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read(self.maillog_path)
 
     def pdlog(self):
-        with open(self.pdlog_path, errors="replace") as f:
-            return f.read()
+        return read(self.pdlog_path)
 
     def postqueue(self, *args):
         return run(["postqueue", "-c", self.confdir] + list(args), check=False).stdout
@@ -595,7 +564,7 @@ dovecot   unix  -       n       n       -       -       pipe
                                      "127.0.0.1:%d" % port, "20"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.sinks.append(proc)
-            if wait_port(port, proc=proc) and proc.poll() is None:
+            if wait_port(port, timeout=15, proc=proc) and proc.poll() is None:
                 return port, d
         raise LabError("smtp-sink did not start")
 

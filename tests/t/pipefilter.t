@@ -340,6 +340,19 @@ ok(r.rc == 0 and one(r.msg, "dmarc")[0] == "pass" and asked == [("5", "5")] and 
    "one round of 5 DNS questions at once (SPF, DKIM key, 3 DMARC), no lookup after it "
    "left the cache") or diag(r.err)
 
+# The names are those dmarc_evaluate() asks: from a domain of 8 labels or
+# more the tree walk goes straight to its last 7 (RFC 9989 4.10), and the
+# HELO domain of a null sender is walked too (relaxed SPF alignment).
+for title, m, kw in [
+    ("an author domain of 10 labels", message("a@l1.l2.l3.l4.l5.l6.l7.l8.example.org"), {}),
+    ("a null sender with HELO spf-helo.example.com", message("a@example.com"),
+     dict(sender="", client="192.0.2.10", helo="spf-helo.example.com")),
+]:
+    r = run(m, over={"general": {"debug": "yes"}}, **kw)
+    queried = re.findall(r"dns: (\S+)/\d+: ", r.err)
+    ok(r.rc == 0 and r.msg is not None and "prefetched" in r.err and not queried,
+       "prefetch, %s: no lookup after it left the cache %r" % (title, queried)) or diag(r.err)
+
 # The policy results say why in a comment.
 like(our_raw(run(fixture("sha1")).msg).decode(), r"dkim=policy \(rsa-sha1",
      "DKIM rsa-sha1: the comment says why")
@@ -909,6 +922,12 @@ ok(r.msg is not None and "SMTP-time" not in our_raw(r.msg).decode() and
 r = run(message("a@example.com"), qid="4POLICYD1A", client="192.0.2.6")
 ok(r.msg is not None and "SMTP-time" not in our_raw(r.msg).decode(),
    "a stored verdict for another client address is not used")
+policyd_eom("4POLICYD3A", SENDER)
+r = run(message("a@example.com"), qid="4POLICYD3A", over={"general": {"debug": "yes"}})
+queried = re.findall(r"dns: (\S+)/\d+: ", r.err)
+ok(one(r.msg, "dmarc")[0] == "pass" and "(policyd)" in r.err and not queried,
+   "with the stored verdict, the MAIL FROM domain's DMARC records are prefetched "
+   "(relaxed alignment): no lookup left the cache %r" % queried) or diag(r.err)
 
 # ===========================================================================
 # 9. Any size, any bytes: the message goes out as it came, byte for byte,
@@ -987,6 +1006,24 @@ ok(r.rc == 0 and r.msg is None and "handled as a DMARC reject" in r.err,
 r = run(huge, over={"pipefilter": {"reject": "reject"}})
 ok(r.rc == 69 and r.msg is None and "5.6.0" in r.err,
    "a header section past every limit, reject = reject: 69 with 5.6.0")
+# The spool keeps a header section in memory up to MSG_HEAD_MAX (lib/limits.h)
+# bytes, its empty line included: one byte more cannot be judged.
+MSG_HEAD_MAX, MSG_HEADER_MAX = 16 * 1024 * 1024, 1024 * 1024
+tail = message("a@nothing.example.org")
+cut = tail.index(b"\n\n") + 2
+for extra, want in [(0, "delivered byte for byte"), (1, "discarded (reject = discard)")]:
+    last = MSG_HEADER_MAX - cut + extra
+    m = ((b"X-Fill: " + b"f" * (MSG_HEADER_MAX - 9) + b"\n") * 15
+         + b"X-Fill: " + b"f" * (last - 9) + b"\n" + tail)
+    assert m.index(b"\n\n") + 2 == MSG_HEAD_MAX + extra
+    r = run(m)
+    if extra == 0:
+        good = r.msg is not None and strip_added(r.msg) == m
+    else:
+        good = r.msg is None and "handled as a DMARC reject" in r.err
+    ok(r.rc == 0 and good, "a header section of MSG_HEAD_MAX%s bytes: %s" % (
+        " + 1" if extra else "", want)) or diag(r.err[-300:])
+del m
 
 # ===========================================================================
 # 10. The store: one record per message, whatever the number of pipe(8)

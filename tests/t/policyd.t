@@ -309,6 +309,29 @@ like(c.ask(sender="u@spf-softfail.example.com", instance="h2"), r"^550 5\.7\.23 
 like(pd.logtext(), r"keeping the running configuration", "and says so")
 c.close()
 
+# max_connections: one connection more than allowed is closed at once.
+conf["policyd"]["max_connections"] = "2"
+write_conf(conf_path, conf)
+pd.signal(signal.SIGHUP)
+time.sleep(0.5)
+held = [PolicyClient(port) for _ in range(2)]
+answers = [h.ask(sender="u@spf-pass.example.com", instance="m%d" % i)
+           for i, h in enumerate(held)]
+ok(all(a and a.startswith("PREPEND") for a in answers),
+   "max_connections = 2: two connections served") or diag(repr(answers))
+extra = PolicyClient(port)
+ok(extra.closed(), "a third is closed without an answer")
+extra.close()
+like(pd.logtext(), r"2 connections already: refusing one more", "and that is logged")
+held[0].close()
+time.sleep(0.5)
+again = PolicyClient(port)
+like(again.ask(sender="u@spf-pass.example.com", instance="m3"), r"^PREPEND",
+     "once one of them closes, a new one is served")
+again.close()
+held[1].close()
+time.sleep(0.5)         # their threads end: the next test's connection is not a third
+
 # SIGTERM: the request in flight is answered, then exit 0.
 slow = PolicyClient(port)
 slow.send_raw(policy_request(sender="u@spf-silent.example.com", instance="term"))
@@ -317,6 +340,20 @@ pd.signal(signal.SIGTERM)
 like(slow.read_answer(), r"^DEFER_IF_PERMIT", "SIGTERM: the request in flight is answered")
 is_(pd.wait(30), 0, "then the daemon exits 0")
 ok(not wait_port(port, timeout=0.5), "and no longer listens")
+
+# idle_timeout: a connection that sends nothing is closed after it.
+path = os.path.join(work, "idle.conf")
+write_conf(path, base_conf(dns, store, policyd={"idle_timeout": "1s"}))
+t0 = time.time()
+p = subprocess.Popen([bin("postdmarc-policyd"), "-c", path, "--stdio"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+rc = p.wait(timeout=30)
+idle = time.time() - t0
+p.stdin.close()
+p.stdout.close()
+p.stderr.close()
+ok(rc == 0 and 0.9 < idle < 10, "idle_timeout = 1s: an idle connection is closed after it "
+   "(%.1fs)" % idle)
 
 # A store that cannot be opened does not stop the service.
 answers, log = stdio({"general": {"store": "/proc/postdmarc-cannot-exist"}},

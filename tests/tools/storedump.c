@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "results.h"
 #include "store.h"
 
@@ -123,7 +124,7 @@ static int dump_meta(struct store *st)
     size_t i;
     int rc;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    for (i = 0; i < PD_NELEM(names); i++) {
 	if ((rc = store_meta_get(st, names[i], &v)) != STORE_OK && rc != STORE_NOTFOUND)
 	    return rc;
 	printf("%s%s=%llu", i ? "\t" : "", names[i],
