@@ -160,7 +160,7 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_TIME ?= 20
-FUZZ_CFLAGS := $(BASE_CFLAGS) -iquote policyd -iquote pipefilter -g -O1 \
+FUZZ_CFLAGS := $(BASE_CFLAGS) -iquote policyd -iquote pipefilter -g -O1 -Werror=implicit-function-declaration \
              -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC) \
              $(foreach p,$(PROGRAMS),$(call prog_mods,$(p))))

@@ -42,4 +42,6 @@ int dkimv_body(struct dkimv_msg *, const char *, size_t);
 int dkimv_finish(struct dkimv_msg *, struct dkimv_result *);
 void dkimv_msg_free(struct dkimv_msg *);
 
+extern unsigned long dkimv_fast_keys;	/* RSA keys decoded without OpenSSL 3's decoders */
+
 #endif

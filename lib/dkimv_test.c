@@ -1,6 +1,10 @@
 /* dkimv_test - DKIM verification of independently signed messages */
+#include <dlfcn.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +242,105 @@ static void test_openssl(void)
        "OpenSSL's error strings are not loaded, after verifying either");
 }
 
+/* same_key - does our d2i_PUBKEY_bio() agree with libcrypto's on DER data? */
+
+static int same_key(const unsigned char *der, size_t len, int *fast)
+{
+    EVP_PKEY *(*openssl) (BIO *, EVP_PKEY **);
+    unsigned long before = dkimv_fast_keys;
+    BIO *a = BIO_new_mem_buf(der, (int) len), *b = BIO_new_mem_buf(der, (int) len);
+    EVP_PKEY *ours, *theirs;
+    int same;
+
+    *(void **) &openssl = dlsym(RTLD_NEXT, "d2i_PUBKEY_bio");
+    ours = d2i_PUBKEY_bio(a, NULL);
+    theirs = openssl(b, NULL);
+    same = ours == NULL ? theirs == NULL
+	: theirs != NULL && EVP_PKEY_eq(ours, theirs) == 1
+	&& EVP_PKEY_get_id(ours) == EVP_PKEY_get_id(theirs)
+	&& EVP_PKEY_get_bits(ours) == EVP_PKEY_get_bits(theirs)
+	&& BIO_pending(a) == BIO_pending(b);
+    *fast = dkimv_fast_keys > before;
+    EVP_PKEY_free(ours);
+    EVP_PKEY_free(theirs);
+    BIO_free(a);
+    BIO_free(b);
+    ERR_clear_error();
+    return same;
+}
+
+/* public_der - the SubjectPublicKeyInfo of a fixture's private key */
+
+static int public_der(const char *name, unsigned char **der)
+{
+    struct buf pem;
+    EVP_PKEY *key;
+    BIO *bio;
+    int len;
+
+    buf_init(&pem, 1 << 16);
+    if (slurp(name, 0, &pem) < 0) {
+	buf_free(&pem);
+	return -1;
+    }
+    bio = BIO_new_mem_buf(pem.data, (int) pem.len);
+    key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    *der = NULL;
+    len = key ? i2d_PUBKEY(key, der) : -1;
+    EVP_PKEY_free(key);
+    BIO_free(bio);
+    buf_free(&pem);
+    return len;
+}
+
+/* The key decoding that libopendkim's d2i_PUBKEY_bio() finds (lib/dkimv.c). */
+static void test_key_decoding(void)
+{
+    static const char *rsa[] = {"rsa512.key", "rsa1024.key", "rsa2048.key"};
+    unsigned char *der, bad[4096];
+    void *found = dlsym(RTLD_DEFAULT, "d2i_PUBKEY_bio");
+    struct dkimv_result res;
+    unsigned long before;
+    int len, fast, i, all;
+    size_t cut;
+
+    ok(found == (void *) d2i_PUBKEY_bio, "libopendkim's d2i_PUBKEY_bio() is ours");
+    before = dkimv_fast_keys;
+    ok(verify("rsa2048.eml", 0, 65536, &res) == 0 && res.sig[0].result == RES_DKIM_PASS
+       && dkimv_fast_keys == before + 1, "an RSA signature verifies with the key decoded by us");
+    for (i = 0; i < 3; i++) {
+	len = public_der(rsa[i], &der);
+	ok(len > 0 && same_key(der, (size_t) len, &fast) && fast,
+	   "%s: the same key as OpenSSL's, decoded without its decoders", rsa[i]);
+	for (all = 1, cut = 0; len > 0 && cut < (size_t) len; cut++)
+	    all &= same_key(der, cut, &fast);
+	ok(all, "%s: every truncation gives what OpenSSL gives", rsa[i]);
+	if (len > 0 && (size_t) len + 8 <= sizeof(bad)) {
+	    memcpy(bad, der, (size_t) len);
+	    memcpy(bad + len, "trailing", 8);
+	    ok(same_key(bad, (size_t) len + 8, &fast) && fast, "%s: bytes after the key", rsa[i]);
+	    for (all = 1, cut = 0; cut < (size_t) len; cut++) {
+		bad[cut] ^= 0x41;
+		all &= same_key(bad, (size_t) len, &fast);
+		bad[cut] ^= 0x41;
+	    }
+	    ok(all, "%s: a byte changed anywhere gives what OpenSSL gives", rsa[i]);
+	}
+	OPENSSL_free(der);
+    }
+    for (i = 0; i < 2; i++) {
+	EVP_PKEY *key = i ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+	    : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+
+	der = NULL;
+	len = key ? i2d_PUBKEY(key, &der) : -1;
+	ok(len > 0 && same_key(der, (size_t) len, &fast) && !fast,
+	   "%s key: OpenSSL's function decodes it", i ? "an EC" : "an Ed25519");
+	OPENSSL_free(der);
+	EVP_PKEY_free(key);
+    }
+}
+
 int main(void)
 {
     const char *server;
@@ -260,6 +363,7 @@ int main(void)
     test_unsigned();
     test_sig_limits(res);
     test_openssl();
+    test_key_decoding();
     unlink(conf);
     dkimv_free(dv);
     dns_destroy(res);
