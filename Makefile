@@ -48,10 +48,13 @@ endif
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 # What every compilation of ours needs, the fuzz build's included.
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -iquote lib -iquote tests
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPD_VERSION='"$(VERSION)"' -DPD_SBINDIR='"$(SBINDIR)"' \
+             -iquote lib -iquote tests
 ALL_CFLAGS := $(BASE_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS   ?=
-ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -Wl,--as-needed
+# -z now: a filter server's process per message would otherwise bind
+# the functions it calls one by one; the server binds them once.
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -Wl,--as-needed -Wl,-z,relro,-z,now
 LIBS      := $(PKG_LIBS) -lpthread
 # STATIC_LIBS=1: the mail libraries (libspf2, libopendkim, libldns, LMDB,
 # libinih, libpsl) linked from their Debian archives (.a), the rest
@@ -66,14 +69,22 @@ LIBS      := -Wl,-Bstatic -lopendkim -lspf2 -lldns -llmdb -linih -lpsl -Wl,-Bdyn
 endif
 
 PROGRAMS  := $(patsubst %/main.c,%,$(wildcard policyd/main.c pipefilter/main.c reporter/main.c))
-BINS      := $(PROGRAMS:%=$(BUILD)/bin/postdmarc-%)
+# pipefilter/ makes two programs: postdmarc-filterd (main.c and the
+# modules: the filter, and its server) and postdmarc-pipefilter, what
+# Postfix runs for each message (front.c, with the command line and wire
+# modules only: libc alone, so that it starts fast).
+prog_name  = postdmarc-$(if $(filter pipefilter,$(1)),filterd,$(1))
+FRONT_SRC := pipefilter/front.c
+FRONT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(FRONT_SRC) pipefilter/cmdline.c pipefilter/wire.c)
+FRONT_BIN := $(BUILD)/bin/postdmarc-pipefilter
+BINS      := $(foreach p,$(PROGRAMS),$(BUILD)/bin/$(call prog_name,$(p))) $(FRONT_BIN)
 
 LIB_SRC   := $(filter-out %_test.c,$(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBPD     := $(BUILD)/libpostdmarc.a
 
 # Each program: main.c plus its own modules; modules are unit-testable.
-prog_src   = $(filter-out %_test.c,$(wildcard $(1)/*.c))
+prog_src   = $(filter-out %_test.c $(FRONT_SRC),$(wildcard $(1)/*.c))
 prog_mods  = $(filter-out $(1)/main.c,$(call prog_src,$(1)))
 
 TEST_SRC  := $(wildcard lib/*_test.c) $(foreach p,$(PROGRAMS),$(wildcard $(p)/*_test.c))
@@ -106,11 +117,15 @@ $(LIBPD): $(LIB_OBJ)
 	ar rcs $@ $^
 
 define program_rule
-$(BUILD)/bin/postdmarc-$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(call prog_src,$(1))) $(LIBPD)
+$(BUILD)/bin/$(call prog_name,$(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(call prog_src,$(1))) $(LIBPD)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBPD) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(FRONT_BIN): $(FRONT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(FRONT_OBJ)
 
 # Unit test binaries: lib tests link the library; program tests also link
 # the program's modules (not its main.c).

@@ -79,6 +79,7 @@ static int conf_check_net(const char *);
 static int conf_check_ns(const char *);
 static int conf_check_listen(const char *);
 static int conf_check_abspath(const char *);
+static int conf_check_socket(const char *);
 static int conf_check_header(const char *);
 static int conf_check_domain(const char *);
 static int conf_check_email(const char *);
@@ -123,6 +124,8 @@ static const struct conf_key conf_keys[] = {
     {"pipefilter", "psl_file", CONF_T_STR, O(psl_file), "", 0, 0, 0, conf_check_abspath, "an absolute path"},
     {"pipefilter", "tmpdir", CONF_T_STR, O(tmpdir), "", 0, 0, 0, conf_check_abspath, "an absolute path"},
     {"pipefilter", "spool_threshold", CONF_T_SIZE, O(spool_threshold), "1m", 64 * 1024, 1024ULL * 1024 * 1024},
+    {"pipefilter", "server", CONF_T_STR, O(server), CONF_DEFAULT_SERVER, 0, 0, 0, conf_check_socket, "an absolute path of at most 107 bytes"},
+    {"pipefilter", "server_processes", CONF_T_UINT, O(server_processes), "100", 1, 10000},
 
     {"reporter", "enabled", CONF_T_BOOL, O(reporter_enabled), "yes"},
     {"reporter", "org_name", CONF_T_STR, O(org_name), ""},
@@ -194,6 +197,13 @@ static int conf_check_listen(const char *s)
 static int conf_check_abspath(const char *s)
 {
     return *s == 0 || *s == '/' ? 0 : -1;
+}
+
+/* conf_check_socket - empty, or an absolute path that fits a sockaddr_un */
+
+static int conf_check_socket(const char *s)
+{
+    return conf_check_abspath(s) == 0 && strlen(s) < 108 ? 0 : -1;
 }
 
 /* conf_check_header - "Name: value" with a valid field name */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #define CONF_DEFAULT_PATH	"/etc/postdmarc/postdmarc.conf"
+#define CONF_DEFAULT_SERVER	"/run/postdmarc/filterd.sock"
 
 struct conf_list {
     size_t n;
@@ -82,6 +83,8 @@ struct conf {
     char *psl_file;
     char *tmpdir;
     uint64_t spool_threshold;		/* bytes kept in memory */
+    char *server;			/* postdmarc-filterd's socket, "" none */
+    unsigned server_processes;		/* messages it evaluates at once */
 
     /* [reporter] */
     int reporter_enabled;

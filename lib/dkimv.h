@@ -35,6 +35,7 @@ struct dkimv_msg;
 
 struct dkimv *dkimv_new(struct dns_resolver *, unsigned);
 void dkimv_free(struct dkimv *);
+void dkimv_warm(void);
 struct dkimv_msg *dkimv_start(struct dkimv *, const char *);
 int dkimv_header(struct dkimv_msg *, const char *, size_t);
 int dkimv_eoh(struct dkimv_msg *);

@@ -37,6 +37,15 @@
 #define POLICY_ATTRS_MAX	64	/* attributes in one request */
 #define POLICY_CONNS_DEFAULT	512	/* concurrent client connections */
 
+/* PATH_MAX, for realpath() and readlink(): this file hides <limits.h>
+ * from gcc's #include_next when lib/ is an -iquote directory. */
+#define PD_PATH_MAX		4096
+
+/* postdmarc-filterd's server: one request of postdmarc-pipefilter */
+#define FILTERD_REQUEST_MAX	(1024 * 1024)	/* its command line, NULs included */
+#define FILTERD_ARGS_MAX	20000	/* arguments in it: Postfix's recipient limits are lower */
+#define FILTERD_HELLO_MS	5000	/* wait for the other side's go-ahead */
+
 /* Message headers. */
 /* Far above what Postfix passes with its defaults (header_size_limit is
  * 102400 bytes a field; the count is bounded by message_size_limit only):

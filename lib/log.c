@@ -7,6 +7,7 @@
  *	#include "log.h"
  *
  *	void	log_init(progname)
+ *	void	log_set_name(progname)
  *	int	log_target(spec)
  *	void	log_set_debug(on)
  *	void	log_msg(prio, fmt, ...)
@@ -17,10 +18,12 @@
  *	void	log_fatal(status, fmt, ...)
  *	void	log_panic(fmt, ...)
  * DESCRIPTION
- *	log_init() names the program.  Until log_target() is called, lines
- *	go to syslog, and also to stderr when stderr is a terminal.  Lines
- *	go to /dev/log in one send() each (facility mail, the program name
- *	and process id as the tag); syslog(3) is the fallback.
+ *	log_init() names the program; log_set_name() renames it, the
+ *	targets as they are (a process forked to do another's job).
+ *	Until log_target() is called, lines go to syslog, and also to
+ *	stderr when stderr is a terminal.  Lines go to /dev/log in one
+ *	send() each (facility mail, the program name and process id as
+ *	the tag); syslog(3) is the fallback.
  *
  *	log_target() chooses where lines go: "syslog" (facility mail),
  *	"stderr", "both", or an absolute file name that lines are appended
@@ -133,6 +136,13 @@ void log_init(const char *progname)
     log_name = progname;
     log_stderr_on = isatty(STDERR_FILENO);
     openlog(log_name, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* log_set_name - the name on lines from now on, targets unchanged */
+
+void log_set_name(const char *progname)
+{
+    log_name = progname;
 }
 
 /* log_target - choose where lines go */

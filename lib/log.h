@@ -13,6 +13,7 @@
 #include "compat.h"
 
 void log_init(const char *);
+void log_set_name(const char *);
 int log_target(const char *);
 void log_set_debug(int);
 int log_debug_enabled(void);

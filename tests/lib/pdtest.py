@@ -274,11 +274,13 @@ def write_conf(path, sections):
 
 
 def base_conf(dns, store, **extra):
-    """The usual test configuration: our DNS, our store, logs to stderr."""
+    """The usual test configuration: our DNS, our store, logs to stderr, no
+    filter server (postdmarc-pipefilter runs postdmarc-filterd --stdio)."""
     conf = {
         "general": {"hostname": "mx.example.org", "store": store, "user": "",
                     "log": "stderr"},
         "dns": {"nameservers": dns.addr, "timeout": "2s", "attempts": "1"},
+        "pipefilter": {"server": ""},
     }
     for section, keys in extra.items():
         conf.setdefault(section, {}).update(keys)

@@ -1,0 +1,519 @@
+/*++
+ * NAME
+ *	server 3
+ * SUMMARY
+ *	postdmarc-filterd: each message in a process forked from a started one
+ * SYNOPSIS
+ *	#include "server.h"
+ *
+ *	int	server_run(conf, cl, message)
+ * DESCRIPTION
+ *	A filter process that starts for one message spends most of its
+ *	CPU starting: mapping and relocating libcrypto, libopendkim (and
+ *	its libdb), libldns (and libssl), libspf2, LMDB, libpsl.  The
+ *	filter server starts once; each message then runs in a process
+ *	forked from it, with the libraries loaded and OpenSSL set up, and
+ *	isolated as before: its own memory, DNS cache and store handle,
+ *	gone when it exits.
+ *
+ *	server_run() serves the UNIX-domain socket [pipefilter] server
+ *	until SIGTERM or SIGINT, then removes the socket, lets the
+ *	running messages finish and returns 0 (EX_OSERR when the socket
+ *	cannot be set up).  The configuration is the server's from then
+ *	on: it frees it.  For each message (wire(3) has the bytes):
+ * .IP \(bu
+ *	postdmarc-pipefilter connects and sends its command line, with its
+ *	stdin, stdout and stderr attached.
+ * .IP \(bu
+ *	The server checks the peer (our user or root), the request, that
+ *	it names our configuration file, and that fewer than
+ *	[pipefilter] server_processes messages are running.  When one
+ *	fails it answers "refused REASON" and closes: nothing of the
+ *	message has been read, and the front runs it itself.
+ * .IP \(bu
+ *	Otherwise it forks.  The child says "accepted" and waits for "go"
+ *	(FILTERD_HELLO_MS): a front that gave up waiting has closed, and
+ *	the child exits without touching the message.
+ * .IP \(bu
+ *	The child runs message(conf, cl) on the front's stdin, stdout and
+ *	stderr (pipe(8) reads the reason for a bounce or a deferral there),
+ *	says "exit N" and exits.  A child that dies first closes the
+ *	connection with no "exit", and the front exits 75.
+ * .PP
+ *	SIGHUP reloads the configuration, and so does a request that finds
+ *	the file changed (inode, size or time); a file with errors is
+ *	logged and the old configuration kept.
+ *--*/
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "limits.h"
+#include "log.h"
+#include "server.h"
+#include "str.h"
+#include "wire.h"
+
+struct server {
+    struct conf *conf;
+    const char *conf_path;		/* as the server was given it */
+    int conf_explicit;
+    char conf_real[PD_PATH_MAX];		/* realpath(), "" when there is no file */
+    struct stat conf_st;		/* the file as last loaded */
+    server_message_fn message;
+    int lfd;				/* the listening socket */
+    char sock[sizeof(((struct sockaddr_un *) 0)->sun_path)];
+    struct stat sock_st;		/* its file, to remove only ours */
+    unsigned children;			/* messages running */
+};
+
+ /* One request, as read. */
+struct server_req {
+    int conn;
+    int fds[3];				/* the front's stdin, stdout, stderr */
+    int nfds;
+    int extra;				/* more descriptors came, closed */
+    char *payload;
+    char **argv;			/* into the payload */
+    size_t argc;
+    struct cmdline cl;
+};
+
+static volatile sig_atomic_t server_term, server_hup;
+static int server_sigpipe[2] = {-1, -1};
+
+/* server_signal - note it, and wake the loop */
+
+static void server_signal(int sig)
+{
+    int saved = errno;
+
+    if (sig == SIGHUP)
+	server_hup = 1;
+    else if (sig != SIGCHLD)
+	server_term = 1;
+    if (write(server_sigpipe[1], "", 1) < 0) {
+	/* full: the loop wakes anyway */
+    }
+    errno = saved;
+}
+
+/* server_signals - handlers for the server, or the defaults for a child */
+
+static int server_signals(int child)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+    struct sigaction sa;
+    size_t i;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = child ? SIG_DFL : server_signal;
+    sa.sa_flags = SA_RESTART;
+    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	if (sigaction(sigs[i], &sa, NULL) < 0)
+	    return -1;
+    return 0;
+}
+
+/* server_conf_stat - the configuration file as it is now; -1 when absent */
+
+static int server_conf_stat(const struct server *srv, struct stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    return stat(srv->conf_path, st);
+}
+
+/* server_reload - load the configuration again; keep the old on errors */
+
+static void server_reload(struct server *srv, const char *why)
+{
+    struct conf *conf;
+
+    if ((conf = conf_load(srv->conf_path, srv->conf_explicit, NULL)) == NULL) {
+	log_error("%s: %s has errors (postdmarc-filterd -n -c %s lists them); "
+		  "the configuration loaded before stays", why, srv->conf_path, srv->conf_path);
+    } else {
+	conf_free(srv->conf);
+	srv->conf = conf;
+	if (log_target(conf->log) < 0)
+	    log_warn("cannot log to %s", conf->log);
+	log_set_debug(conf->debug);
+	log_info("%s: configuration %s loaded again", why, srv->conf_path);
+	if (strcmp(conf->server, srv->sock) != 0)
+	    log_warn("[pipefilter] server changed to %s: still on %s until restarted",
+		     conf->server, srv->sock);
+    }
+    /* Either way: the file as it is now is the one answered for. */
+    (void) server_conf_stat(srv, &srv->conf_st);
+}
+
+/* server_conf_changed - has the file changed since it was loaded? */
+
+static int server_conf_changed(const struct server *srv)
+{
+    struct stat st;
+
+    (void) server_conf_stat(srv, &st);
+    return st.st_ino != srv->conf_st.st_ino || st.st_dev != srv->conf_st.st_dev
+	|| st.st_size != srv->conf_st.st_size
+	|| st.st_mtim.tv_sec != srv->conf_st.st_mtim.tv_sec
+	|| st.st_mtim.tv_nsec != srv->conf_st.st_mtim.tv_nsec;
+}
+
+/* server_same_conf - does a request's configuration file name ours? */
+
+static int server_same_conf(const struct server *srv, const char *path)
+{
+    char real[PD_PATH_MAX];
+
+    if (realpath(path, real) == NULL)
+	return srv->conf_real[0] == 0 && strcmp(path, srv->conf_path) == 0;
+    return strcmp(real, srv->conf_real) == 0;
+}
+
+/* server_listen - the socket, a stale one from a previous run replaced */
+
+static int server_listen(struct server *srv)
+{
+    const char *path = srv->sock;
+    struct sockaddr_un sun;
+    struct stat st;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (str_copy(srv->sock, srv->conf->server, sizeof(srv->sock)) < 0
+	|| str_copy(sun.sun_path, path, sizeof(sun.sun_path)) < 0) {
+	log_error("[pipefilter] server: %s: too long for a socket", srv->conf->server);
+	return -1;
+    }
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	unlink(path);
+    if ((srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0
+	|| bind(srv->lfd, (struct sockaddr *) &sun, sizeof(sun)) < 0
+	|| chmod(path, 0660) < 0 || listen(srv->lfd, 128) < 0
+	|| stat(path, &srv->sock_st) < 0) {
+	log_error("[pipefilter] server: %s: %s", path, strerror(errno));
+	return -1;
+    }
+    return 0;
+}
+
+/* server_unlisten - stop taking requests; remove the socket if still ours */
+
+static void server_unlisten(struct server *srv)
+{
+    struct stat st;
+
+    if (srv->lfd < 0)
+	return;
+    if (lstat(srv->sock, &st) == 0 && st.st_ino == srv->sock_st.st_ino
+	&& st.st_dev == srv->sock_st.st_dev)
+	unlink(srv->sock);
+    close(srv->lfd);
+    srv->lfd = -1;
+}
+
+/* server_reap - collect finished children */
+
+static void server_reap(struct server *srv, int block)
+{
+    struct rusage ru;
+    int status;
+    pid_t pid;
+
+    while (srv->children > 0 && (pid = wait4(-1, &status, block ? 0 : WNOHANG, &ru)) != 0) {
+	if (pid < 0) {
+	    if (errno == EINTR)
+		continue;
+	    srv->children = 0;			/* ECHILD: none left */
+	    break;
+	}
+	srv->children--;
+	if (WIFSIGNALED(status))
+	    log_error("message process %ld killed by signal %d", (long) pid, WTERMSIG(status));
+	/* Its sendmail's figures included (rusage of reaped descendants). */
+	log_debug("message process %ld: exit %d, CPU %ld us, %ld page faults, peak RSS %ld kB",
+		  (long) pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		  (long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000
+		  + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec, ru.ru_minflt, ru.ru_maxrss);
+    }
+}
+
+/* server_say - one line to the front */
+
+static int server_say(int conn, const char *what, const char *arg)
+{
+    char line[256];
+    int n = snprintf(line, sizeof(line), "%s%s\n", what, arg);
+
+    if (n < 0 || (size_t) n >= sizeof(line))
+	return -1;
+    return send(conn, line, (size_t) n, MSG_NOSIGNAL) == n ? 0 : -1;
+}
+
+/* server_req_free - close and free what a request brought */
+
+static void server_req_free(struct server_req *req)
+{
+    int i;
+
+    for (i = 0; i < req->nfds; i++)
+	close(req->fds[i]);
+    req->nfds = 0;
+    if (req->conn >= 0)
+	close(req->conn);
+    req->conn = -1;
+    free(req->payload);
+    free(req->argv);
+    req->payload = NULL;
+    req->argv = NULL;
+}
+
+/* server_recv_fds - the first bytes, and the descriptors that come with them */
+
+static ssize_t server_recv_fds(struct server_req *req, char *buf, size_t len)
+{
+    union {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(4 * sizeof(int))];
+    } cbuf;
+    struct iovec iov = {buf, len};
+    struct msghdr msg;
+    struct cmsghdr *c;
+    ssize_t n;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.buf;
+    msg.msg_controllen = sizeof(cbuf.buf);
+    if ((n = recvmsg(req->conn, &msg, MSG_CMSG_CLOEXEC)) <= 0)
+	return -1;
+    for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+	size_t i, k;
+	int fd;
+
+	if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+	    continue;
+	k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	for (i = 0; i < k; i++) {
+	    memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	    if (req->nfds < 3)
+		req->fds[req->nfds++] = fd;
+	    else
+		close(fd), req->extra = 1;
+	}
+    }
+    if (msg.msg_flags & MSG_CTRUNC)
+	return -1;
+    return n;
+}
+
+/* server_read - exactly len bytes, within the connection's time-out */
+
+static int server_read(int conn, char *buf, size_t len)
+{
+    ssize_t n;
+
+    for (; len > 0; buf += n, len -= (size_t) n)
+	if ((n = recv(conn, buf, len, 0)) <= 0)
+	    return -1;
+    return 0;
+}
+
+/* server_request - read and check one; the reason when refused */
+
+static const char *server_request(struct server *srv, struct server_req *req)
+{
+    struct timeval tv = {1, 0};
+    struct ucred peer;
+    socklen_t plen = sizeof(peer);
+    char head[WIRE_HEAD], err[256];
+    size_t len;
+    ssize_t n;
+
+    if (setsockopt(req->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
+	|| getsockopt(req->conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0)
+	return "cannot read the request";
+    if (peer.uid != 0 && peer.uid != geteuid())
+	return "not our user";
+    if ((n = server_recv_fds(req, head, sizeof(head))) < 0 || req->nfds != 3 || req->extra)
+	return "not a request: no stdin, stdout and stderr";
+    if (server_read(req->conn, head + n, sizeof(head) - (size_t) n) < 0
+	|| wire_head(head, &len) < 0)
+	return "not a request";
+    if ((req->payload = malloc(len + 1)) == NULL)
+	return "out of memory";
+    if (server_read(req->conn, req->payload, len) < 0)
+	return "not a request";
+    /* Arguments end in NULs: no more of them than NULs. */
+    for (n = 0, req->argc = 0; (size_t) n < len; n++)
+	req->argc += req->payload[n] == 0;
+    if (req->argc > FILTERD_ARGS_MAX
+	|| (req->argv = calloc(req->argc + 1, sizeof(*req->argv))) == NULL
+	|| wire_args(req->payload, len, req->argv, req->argc, &req->argc) < 0)
+	return "not a request";
+    if (cmdline_parse((int) req->argc, req->argv, &req->cl, err, sizeof(err)) < 0
+	|| req->cl.check || req->cl.version || req->cl.stdio)
+	return "not a message's command line";
+    if (!server_same_conf(srv, req->cl.conf_path))
+	return "another configuration file";
+    if (server_conf_changed(srv))
+	server_reload(srv, "file changed");
+    if (srv->children >= srv->conf->server_processes)
+	return "busy: [pipefilter] server_processes reached";
+    return NULL;
+}
+
+/* server_hear_go - wait for the front's "go" */
+
+static int server_hear_go(int conn)
+{
+    struct pollfd pfd = {conn, POLLIN, 0};
+    char line[sizeof(WIRE_GO)];		/* "go\n" */
+    size_t got = 0;
+    ssize_t n;
+
+    while (got < sizeof(line)) {
+	if (poll(&pfd, 1, FILTERD_HELLO_MS) <= 0
+	    || (n = recv(conn, line + got, sizeof(line) - got, 0)) <= 0)
+	    return -1;
+	got += (size_t) n;
+    }
+    return memcmp(line, WIRE_GO "\n", sizeof(line)) == 0 ? 0 : -1;
+}
+
+/* server_child - one message, in a process of its own; never returns */
+
+static void PD_NORETURN server_child(struct server *srv, struct server_req *req)
+{
+    char status[16];
+    int i, rc;
+
+    (void) server_signals(1);
+    close(srv->lfd);
+    close(server_sigpipe[0]);
+    close(server_sigpipe[1]);
+    log_set_name("postdmarc-pipefilter");
+    if (server_say(req->conn, WIRE_ACCEPTED, "") < 0 || server_hear_go(req->conn) < 0)
+	_exit(0);				/* the front runs it itself */
+    for (i = 0; i < 3; i++)
+	if (dup2(req->fds[i], i) < 0) {
+	    log_error("%s: dup2: %s", req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE",
+		      strerror(errno));
+	    (void) server_say(req->conn, WIRE_EXIT, "75");
+	    _exit(EX_TEMPFAIL);
+	}
+    for (i = 0; i < 3; i++)
+	if (req->fds[i] > 2)
+	    close(req->fds[i]);
+    rc = srv->message(srv->conf, &req->cl);
+    fflush(stdout);
+    fflush(stderr);
+    snprintf(status, sizeof(status), "%d", rc);
+    (void) server_say(req->conn, WIRE_EXIT, status);
+    _exit(rc);
+}
+
+/* server_accept - one connection: refused, or forked */
+
+static void server_accept(struct server *srv)
+{
+    struct server_req *req;
+    const char *why;
+    pid_t pid = -1;
+
+    if ((req = calloc(1, sizeof(*req))) == NULL)
+	return;					/* the next poll tries again */
+    if ((req->conn = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+	    log_warn("accept: %s", strerror(errno));
+	free(req);
+	return;
+    }
+    if ((why = server_request(srv, req)) == NULL && (pid = fork()) < 0)
+	why = "cannot fork";
+    if (why != NULL) {
+	log_warn("request refused: %s", why);
+	(void) server_say(req->conn, WIRE_REFUSED, why);
+    } else if (pid == 0) {
+	server_child(srv, req);
+    } else {
+	srv->children++;
+	log_debug("message process %ld: %s", (long) pid,
+		  req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE");
+    }
+    server_req_free(req);
+    free(req);
+}
+
+/* server_loop - until told to stop */
+
+static void server_loop(struct server *srv)
+{
+    struct pollfd pfd[2] = {{server_sigpipe[0], POLLIN, 0}, {srv->lfd, POLLIN, 0}};
+    char drain[64];
+
+    while (!server_term) {
+	if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+	    log_error("poll: %s", strerror(errno));
+	    sleep(1);
+	}
+	if (pfd[0].revents)
+	    while (read(server_sigpipe[0], drain, sizeof(drain)) > 0)
+		continue;
+	server_reap(srv, 0);
+	if (server_hup) {
+	    server_hup = 0;
+	    server_reload(srv, "SIGHUP");
+	}
+	if (!server_term && (pfd[1].revents & POLLIN))
+	    server_accept(srv);
+    }
+}
+
+/* server_run - serve until SIGTERM */
+
+int server_run(struct conf *conf, const struct cmdline *cl, server_message_fn message)
+{
+    struct server srv;
+
+    memset(&srv, 0, sizeof(srv));
+    srv.conf = conf;
+    srv.conf_path = cl->conf_path;
+    srv.conf_explicit = cl->explicit;
+    srv.message = message;
+    srv.lfd = -1;
+    if (realpath(cl->conf_path, srv.conf_real) == NULL)
+	srv.conf_real[0] = 0;
+    (void) server_conf_stat(&srv, &srv.conf_st);
+    if (pipe2(server_sigpipe, O_CLOEXEC | O_NONBLOCK) < 0 || server_signals(0) < 0
+	|| server_listen(&srv) < 0) {
+	conf_free(srv.conf);
+	return EX_OSERR;
+    }
+    log_info("listening on %s, at most %u messages at once", conf->server,
+	     conf->server_processes);
+    server_loop(&srv);
+    server_unlisten(&srv);
+    if (srv.children > 0)
+	log_info("stopping: %u messages still running", srv.children);
+    server_reap(&srv, 1);
+    log_info("stopped");
+    conf_free(srv.conf);
+    return 0;
+}
