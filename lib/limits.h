@@ -44,6 +44,7 @@
 /* postdmarc-filterd's server: one request of postdmarc-pipefilter */
 #define FILTERD_REQUEST_MAX	(1024 * 1024)	/* its command line, NULs included */
 #define FILTERD_ARGS_MAX	20000	/* arguments in it: Postfix's recipient limits are lower */
+#define FILTERD_REQUEST_MS	1000	/* a request comes whole within this */
 #define FILTERD_HELLO_MS	5000	/* wait for the other side's go-ahead */
 
 /* Message headers. */

@@ -143,22 +143,14 @@ static int front_connect(const char *path)
     return fd;
 }
 
-/* front_send - the request, with stdin, stdout and stderr */
+/* front_send - the request */
 
 static int front_send(int fd, int argc, char **argv)
 {
-    union {
-	struct cmsghdr align;
-	char buf[CMSG_SPACE(3 * sizeof(int))];
-    } cbuf;
-    static const int fds[3] = {0, 1, 2};
     size_t size = WIRE_HEAD, off;
-    struct msghdr msg;
-    struct iovec iov;
-    struct cmsghdr *c;
     char *req;
     long len;
-    ssize_t n;
+    ssize_t n = 1;
     int i;
 
     for (i = 0; i < argc; i++)
@@ -167,10 +159,28 @@ static int front_send(int fd, int argc, char **argv)
 	free(req);
 	return -1;
     }
+    for (off = 0; n > 0 && off < (size_t) len; off += (size_t) n)
+	n = send(fd, req + off, (size_t) len - off, MSG_NOSIGNAL);
+    free(req);
+    return n > 0 ? 0 : -1;
+}
+
+/* front_go - "go", with stdin, stdout and stderr */
+
+static int front_go(int fd)
+{
+    union {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(3 * sizeof(int))];
+    } cbuf;
+    static const int fds[3] = {0, 1, 2};
+    char go[] = WIRE_GO "\n";
+    struct iovec iov = {go, sizeof(go) - 1};
+    struct msghdr msg;
+    struct cmsghdr *c;
+
     memset(&msg, 0, sizeof(msg));
     memset(&cbuf, 0, sizeof(cbuf));
-    iov.iov_base = req;
-    iov.iov_len = (size_t) len;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = cbuf.buf;
@@ -180,11 +190,7 @@ static int front_send(int fd, int argc, char **argv)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(fds));
     memcpy(CMSG_DATA(c), fds, sizeof(fds));
-    n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    for (off = n > 0 ? (size_t) n : 0; n > 0 && off < (size_t) len; off += (size_t) n)
-	n = send(fd, req + off, (size_t) len - off, MSG_NOSIGNAL);
-    free(req);
-    return n > 0 ? 0 : -1;
+    return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t) iov.iov_len ? 0 : -1;
 }
 
 /* front_line - one line from the server, within timeout ms (-1: no limit) */
@@ -242,8 +248,7 @@ int main(int argc, char **argv)
 	|| (fd = front_connect(sock)) < 0)
 	front_engine(argc, argv);
     if (front_send(fd, argc, argv) < 0 || front_line(fd, line, sizeof(line), FILTERD_HELLO_MS) < 0
-	|| strcmp(line, WIRE_ACCEPTED) != 0
-	|| send(fd, WIRE_GO "\n", sizeof(WIRE_GO), MSG_NOSIGNAL) != (ssize_t) sizeof(WIRE_GO)) {
+	|| strcmp(line, WIRE_ACCEPTED) != 0 || front_go(fd) < 0) {
 	/* Refused, or no answer: the server's process, if any, finds us
 	 * gone and does not touch the message. */
 	close(fd);

@@ -22,8 +22,7 @@
  *	cannot be set up).  The configuration is the server's from then
  *	on: it frees it.  For each message (wire(3) has the bytes):
  * .IP \(bu
- *	postdmarc-pipefilter connects and sends its command line, with its
- *	stdin, stdout and stderr attached.
+ *	postdmarc-pipefilter connects and sends its command line.
  * .IP \(bu
  *	The server checks the peer (our user or root), the request, that
  *	it names our configuration file, and that fewer than
@@ -31,9 +30,13 @@
  *	fails it answers "refused REASON" and closes: nothing of the
  *	message has been read, and the front runs it itself.
  * .IP \(bu
- *	Otherwise it forks.  The child says "accepted" and waits for "go"
- *	(FILTERD_HELLO_MS): a front that gave up waiting has closed, and
- *	the child exits without touching the message.
+ *	Otherwise it forks.  The child says "accepted" and waits for "go",
+ *	which brings the front's stdin, stdout and stderr (FILTERD_HELLO_MS):
+ *	a front that gave up waiting has closed, and the child exits
+ *	without touching the message.  The descriptors travel only then:
+ *	sent with the request, they would stay open in a connection that a
+ *	stuck server never accepts, and pipe(8) would wait for the end of
+ *	output that never comes.
  * .IP \(bu
  *	The child runs message(conf, cl) on the front's stdin, stdout and
  *	stderr (pipe(8) reads the reason for a bounce or a deferral there),
@@ -78,12 +81,14 @@ struct server {
     char sock[sizeof(((struct sockaddr_un *) 0)->sun_path)];
     struct stat sock_st;		/* its file, to remove only ours */
     unsigned children;			/* messages running */
+    unsigned long served;		/* messages taken, */
+    unsigned long refused;		/* and refused, since the start */
 };
 
  /* One request, as read. */
 struct server_req {
     int conn;
-    int fds[3];				/* the front's stdin, stdout, stderr */
+    int fds[3];				/* the front's stdin, stdout, stderr (child) */
     int nfds;
     int extra;				/* more descriptors came, closed */
     char *payload;
@@ -323,15 +328,41 @@ static ssize_t server_recv_fds(struct server_req *req, char *buf, size_t len)
     return n;
 }
 
-/* server_read - exactly len bytes, within the connection's time-out */
+/* server_now_ms - a monotonic clock */
 
-static int server_read(int conn, char *buf, size_t len)
+static long long server_now_ms(void)
 {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * server_read - exactly len bytes before the deadline.  poll(), not
+ * SO_RCVTIMEO: a receive with a time-out fails with EINTR at every
+ * signal, SA_RESTART or not, and a busy server has a SIGCHLD for each
+ * message that ends.
+ */
+static int server_read(int conn, char *buf, size_t len, long long deadline)
+{
+    struct pollfd pfd = {conn, POLLIN, 0};
+    long long left;
     ssize_t n;
 
-    for (; len > 0; buf += n, len -= (size_t) n)
-	if ((n = recv(conn, buf, len, 0)) <= 0)
+    while (len > 0) {
+	if ((left = deadline - server_now_ms()) <= 0)
 	    return -1;
+	if (poll(&pfd, 1, (int) left) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    return -1;
+	}
+	if ((n = recv(conn, buf, len, MSG_DONTWAIT)) > 0)
+	    buf += n, len -= (size_t) n;
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+	    return -1;
+    }
     return 0;
 }
 
@@ -339,26 +370,22 @@ static int server_read(int conn, char *buf, size_t len)
 
 static const char *server_request(struct server *srv, struct server_req *req)
 {
-    struct timeval tv = {1, 0};
+    long long deadline = server_now_ms() + FILTERD_REQUEST_MS;
     struct ucred peer;
     socklen_t plen = sizeof(peer);
     char head[WIRE_HEAD], err[256];
     size_t len;
     ssize_t n;
 
-    if (setsockopt(req->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
-	|| getsockopt(req->conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0)
+    if (getsockopt(req->conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0)
 	return "cannot read the request";
     if (peer.uid != 0 && peer.uid != geteuid())
 	return "not our user";
-    if ((n = server_recv_fds(req, head, sizeof(head))) < 0 || req->nfds != 3 || req->extra)
-	return "not a request: no stdin, stdout and stderr";
-    if (server_read(req->conn, head + n, sizeof(head) - (size_t) n) < 0
-	|| wire_head(head, &len) < 0)
+    if (server_read(req->conn, head, sizeof(head), deadline) < 0 || wire_head(head, &len) < 0)
 	return "not a request";
     if ((req->payload = malloc(len + 1)) == NULL)
 	return "out of memory";
-    if (server_read(req->conn, req->payload, len) < 0)
+    if (server_read(req->conn, req->payload, len, deadline) < 0)
 	return "not a request";
     /* Arguments end in NULs: no more of them than NULs. */
     for (n = 0, req->argc = 0; (size_t) n < len; n++)
@@ -379,22 +406,26 @@ static const char *server_request(struct server *srv, struct server_req *req)
     return NULL;
 }
 
-/* server_hear_go - wait for the front's "go" */
+/* server_hear_go - wait for the front's "go", its descriptors attached */
 
-static int server_hear_go(int conn)
+static int server_hear_go(struct server_req *req)
 {
-    struct pollfd pfd = {conn, POLLIN, 0};
+    struct pollfd pfd = {req->conn, POLLIN, 0};
     char line[sizeof(WIRE_GO)];		/* "go\n" */
     size_t got = 0;
     ssize_t n;
 
     while (got < sizeof(line)) {
-	if (poll(&pfd, 1, FILTERD_HELLO_MS) <= 0
-	    || (n = recv(conn, line + got, sizeof(line) - got, 0)) <= 0)
+	if (poll(&pfd, 1, FILTERD_HELLO_MS) <= 0)
+	    return -1;
+	n = got == 0 ? server_recv_fds(req, line, sizeof(line))
+	    : recv(req->conn, line + got, sizeof(line) - got, 0);
+	if (n <= 0)
 	    return -1;
 	got += (size_t) n;
     }
-    return memcmp(line, WIRE_GO "\n", sizeof(line)) == 0 ? 0 : -1;
+    return memcmp(line, WIRE_GO "\n", sizeof(line)) == 0 && req->nfds == 3 && !req->extra ?
+	0 : -1;
 }
 
 /* server_child - one message, in a process of its own; never returns */
@@ -409,8 +440,12 @@ static void PD_NORETURN server_child(struct server *srv, struct server_req *req)
     close(server_sigpipe[0]);
     close(server_sigpipe[1]);
     log_set_name("postdmarc-pipefilter");
-    if (server_say(req->conn, WIRE_ACCEPTED, "") < 0 || server_hear_go(req->conn) < 0)
-	_exit(0);				/* the front runs it itself */
+    if (server_say(req->conn, WIRE_ACCEPTED, "") < 0 || server_hear_go(req) < 0) {
+	/* The front gave up and runs it itself, or this is no front. */
+	log_warn("%s: no go-ahead from postdmarc-pipefilter: message left to it",
+		 req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE");
+	_exit(0);
+    }
     for (i = 0; i < 3; i++)
 	if (dup2(req->fds[i], i) < 0) {
 	    log_error("%s: dup2: %s", req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE",
@@ -427,6 +462,19 @@ static void PD_NORETURN server_child(struct server *srv, struct server_req *req)
     snprintf(status, sizeof(status), "%d", rc);
     (void) server_say(req->conn, WIRE_EXIT, status);
     _exit(rc);
+}
+
+/* server_drain - discard what the peer sent, so that it reads our answer */
+
+static void server_drain(int conn)
+{
+    char junk[4096];
+    int i;
+
+    /* A socket closed with unread input resets the connection, and the
+     * peer would see that instead of the reason. */
+    for (i = 0; i < 256 && recv(conn, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+	continue;
 }
 
 /* server_accept - one connection: refused, or forked */
@@ -448,12 +496,15 @@ static void server_accept(struct server *srv)
     if ((why = server_request(srv, req)) == NULL && (pid = fork()) < 0)
 	why = "cannot fork";
     if (why != NULL) {
+	srv->refused++;
 	log_warn("request refused: %s", why);
+	server_drain(req->conn);
 	(void) server_say(req->conn, WIRE_REFUSED, why);
     } else if (pid == 0) {
 	server_child(srv, req);
     } else {
 	srv->children++;
+	srv->served++;
 	log_debug("message process %ld: %s", (long) pid,
 		  req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE");
     }
@@ -513,7 +564,7 @@ int server_run(struct conf *conf, const struct cmdline *cl, server_message_fn me
     if (srv.children > 0)
 	log_info("stopping: %u messages still running", srv.children);
     server_reap(&srv, 1);
-    log_info("stopped");
+    log_info("stopped: %lu messages taken, %lu requests refused", srv.served, srv.refused);
     conf_free(srv.conf);
     return 0;
 }

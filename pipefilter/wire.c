@@ -15,9 +15,9 @@
  *	A request is a command line: WIRE_HEAD bytes (WIRE_MAGIC, then
  *	the payload's length as 4 bytes, most significant first), then
  *	the payload, each argument ending in a NUL.  It travels over a
- *	UNIX-domain stream socket with postdmarc-pipefilter's stdin, stdout
- *	and stderr attached (SCM_RIGHTS).  The lines that answer it are in
- *	wire.h; server(3) tells the whole exchange.
+ *	UNIX-domain stream socket.  The lines that answer it are in wire.h
+ *	(postdmarc-pipefilter's stdin, stdout and stderr come with its
+ *	"go", SCM_RIGHTS); server(3) tells the whole exchange.
  *
  *	wire_request() writes the request for argv into buf and returns
  *	its length, or -1 when it does not fit in size bytes.

@@ -14,7 +14,7 @@
 
  /* Lines, each ending in \n. */
 #define WIRE_ACCEPTED	"accepted"	/* server: a process of its own takes it */
-#define WIRE_GO		"go"		/* front: it is yours (stdin included) */
+#define WIRE_GO		"go"		/* front: it is yours: stdin, stdout, stderr attached */
 #define WIRE_EXIT	"exit "		/* server: the exit status, when done */
 #define WIRE_REFUSED	"refused "	/* server: not taken, nothing read */
 

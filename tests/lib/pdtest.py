@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import socket
+import signal
 import subprocess
 import sys
 import tempfile
@@ -313,23 +314,17 @@ class Dns:
 
 # --- the policy server ---------------------------------------------------
 
-class Policyd:
-    """postdmarc-policyd in the foreground on a free port."""
+class Daemon:
+    """One of our daemons in the foreground, its output in CONF.log."""
 
-    def __init__(self, conf_path, port, extra_args=()):
+    def __init__(self, argv, conf_path, env=None):
         self.log = open(conf_path + ".log", "w+")
-        self.port = port
-        self.proc = subprocess.Popen([bin("postdmarc-policyd"), "-c", conf_path]
-                                     + list(extra_args), stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        if not wait_port(port, proc=self.proc):
-            self.log.seek(0)
-            bail("policyd did not start: " + self.log.read())
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         _cleanups.append(lambda remove: self.kill())
 
     def logtext(self):
         self.log.flush()
-        with open(self.log.name) as f:
+        with open(self.log.name, errors="replace") as f:
             return f.read()
 
     def signal(self, sig):
@@ -341,10 +336,27 @@ class Policyd:
         except subprocess.TimeoutExpired:
             return None
 
+    def stop(self, timeout=30):
+        """SIGTERM; the exit status, or None if it did not exit in time."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.wait(timeout)
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+class Policyd(Daemon):
+    """postdmarc-policyd in the foreground on a free port."""
+
+    def __init__(self, conf_path, port, extra_args=()):
+        Daemon.__init__(self, [bin("postdmarc-policyd"), "-c", conf_path] + list(extra_args),
+                        conf_path)
+        self.port = port
+        if not wait_port(port, proc=self.proc):
+            bail("policyd did not start: " + self.logtext())
 
 
 def policy_request(**attrs):

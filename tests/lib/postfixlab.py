@@ -20,6 +20,10 @@ Used by tests/t/e2e.t and scripts/demo.  As root, Lab(...).start() builds:
                       the lab's own.
   postdmarc-policyd   on a free port, started as root, switching to the
                       postdmarc user ([general] user).
+  postdmarc-filterd   the filter server, on <work>/run/filterd.sock,
+                      started as root, switching to the postdmarc user:
+                      the pipe transport's postdmarc-pipefilter hands it
+                      each message.
   a smtp-sink         on demand (sink()), for postdmarc-reporter.
 
 The mailboxes, like the filter's store and spool, belong to the postdmarc
@@ -221,6 +225,9 @@ class Lab:
         self.maillog_path = os.path.join(work, "maillog")
         self.pdlog_path = os.path.join(work, "postdmarc.log")
         self.conf = os.path.join(work, "postdmarc.conf")
+        self.rundir = os.path.join(work, "run")
+        self.filterd_sock = os.path.join(self.rundir, "filterd.sock")
+        self.filterd = None
         self.smtp_port = None
         self.policy_port = None
         self.policyd = None
@@ -246,6 +253,7 @@ class Lab:
         self._dirs()
         self.report_port, self.report_dir = self.sink("reports")
         self._start_policyd()
+        self._start_filterd()
         self._dovecot_conf()
         self._start_postfix()
         return self
@@ -267,16 +275,17 @@ class Lab:
             if p.returncode == 0:
                 self.say("stopping the Postfix a previous lab left running")
                 run(["postfix", "-c", self.confdir, "abort"], check=False)
-        pidfile = os.path.join(self.labdir, "policyd.pid")
-        try:
-            with open(pidfile) as f:
-                pid, conf = f.read().split("\n")[:2]
-            with open("/proc/%d/cmdline" % int(pid), "rb") as f:
-                if conf.encode() in f.read().split(b"\0"):
-                    self.say("stopping the policy server a previous lab left running")
-                    os.kill(int(pid), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
+        for name, what in (("policyd", "policy server"), ("filterd", "filter server")):
+            pidfile = os.path.join(self.labdir, name + ".pid")
+            try:
+                with open(pidfile) as f:
+                    pid, conf = f.read().split("\n")[:2]
+                with open("/proc/%d/cmdline" % int(pid), "rb") as f:
+                    if conf.encode() in f.read().split(b"\0"):
+                        self.say("stopping the %s a previous lab left running" % what)
+                        os.kill(int(pid), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
 
     def _dirs(self):
         u = self.user
@@ -289,7 +298,7 @@ class Lab:
         os.chown(self.datadir, pf.pw_uid, pf.pw_gid)
         os.chmod(self.datadir, 0o700)
         # Store and spool directory of the filter: the postdmarc user's.
-        for d, mode in ((self.store, 0o770), (self.tmpdir, 0o700)):
+        for d, mode in ((self.store, 0o770), (self.tmpdir, 0o700), (self.rundir, 0o750)):
             os.makedirs(d, exist_ok=True)
             os.chown(d, u.pw_uid, u.pw_gid)
             os.chmod(d, mode)
@@ -315,7 +324,7 @@ class Lab:
             "dns": {"nameservers": self.dns_addr, "timeout": "2s", "attempts": "1"},
             "policyd": {"listen": "inet:127.0.0.1:%d" % self.policy_port},
             "pipefilter": {"sendmail": "/usr/sbin/sendmail -C " + self.confdir,
-                           "tmpdir": self.tmpdir},
+                           "tmpdir": self.tmpdir, "server": self.filterd_sock},
             # Reports go to the lab's smtp-sink, which plays every rua= host.
             "reporter": {"org_name": HOSTNAME, "email": "dmarc-reports@" + DOMAIN,
                          "domain": DOMAIN, "smtp": "127.0.0.1",
@@ -347,6 +356,19 @@ class Lab:
             self.policyd.wait()
         raise LabError("postdmarc-policyd did not start: " + self._tail(
             self.policyd_out.name) + self._tail(self.pdlog_path))
+
+    def _start_filterd(self):
+        """postdmarc-filterd, the filter server: as root, it becomes postdmarc."""
+        self.filterd_out = open(os.path.join(self.work, "filterd.out"), "w+")
+        self.filterd = subprocess.Popen([self.bin("postdmarc-filterd"), "-c", self.conf],
+                                        stdout=self.filterd_out, stderr=subprocess.STDOUT)
+        with open(os.path.join(self.labdir, "filterd.pid"), "w") as f:
+            f.write("%d\n%s\n" % (self.filterd.pid, self.conf))
+        if not wait_for(lambda: os.path.exists(self.filterd_sock)
+                        or self.filterd.poll() is not None, 15) \
+                or self.filterd.poll() is not None:
+            raise LabError("postdmarc-filterd did not start: " + self._tail(
+                self.filterd_out.name) + self._tail(self.pdlog_path))
 
     def _dovecot_conf(self):
         """dovecot-lda as the delivery agent, etc/junk.sieve before all."""
@@ -656,10 +678,20 @@ dovecot   unix  -       n       n       -       -       pipe
             except subprocess.TimeoutExpired:
                 self.policyd.kill()
                 self.policyd.wait()
-        try:
-            os.unlink(os.path.join(self.labdir, "policyd.pid"))
-        except OSError:
-            pass
+        if self.filterd is not None and self.filterd.poll() is None:
+            self.filterd.terminate()
+            try:
+                if self.filterd.wait(30) != 0:
+                    errors.append("postdmarc-filterd exited %d" % self.filterd.returncode)
+            except subprocess.TimeoutExpired:
+                self.filterd.kill()
+                self.filterd.wait()
+                errors.append("postdmarc-filterd did not stop within 30 s")
+        for name in ("policyd", "filterd"):
+            try:
+                os.unlink(os.path.join(self.labdir, name + ".pid"))
+            except OSError:
+                pass
         for proc in self.sinks:
             if proc.poll() is None:
                 proc.terminate()

@@ -480,7 +480,18 @@ bad = [l for l in (lab.maillog() + lab.pdlog()).splitlines()
        if re.search(r"\b(fatal|panic):", l)]
 is_(bad, [], "no fatal or panic lines in the logs")
 errs = lab.stop()
-is_(errs, [], "Postfix and the policy server stopped")
+is_(errs, [], "Postfix, the policy server and the filter server stopped")
+# Each message went to the filter server: the pipe transport's
+# postdmarc-pipefilter handed it over, none ran it itself.
+taken = re.search(r"postdmarc-filterd\[\d+\]: stopped: (\d+) messages taken, (\d+) requests "
+                  r"refused", lab.pdlog())
+filtered = len(re.findall(r"postdmarc-pipefilter\[\d+\]: \S+: from=", lab.pdlog()))
+ok(taken is not None and filtered > 0 and int(taken.group(1)) == filtered
+   and taken.group(2) == "0",
+   "the filter server evaluated every message (%s of %d), refused none"
+   % (taken.group(1) if taken else "?", filtered))
+with open(lab.filterd_out.name) as f:
+    sanitizer_check(f.read(), "postdmarc-filterd")
 # Under make check SANITIZE=1: a report of the filter (pipe(8) logs its
 # stderr) fails the test; the policy server's output (lab.policyd_out) is
 # checked by done(), as that of every program of ours run with Popen.
