@@ -44,6 +44,7 @@ int cmdline_parse(int argc, char **argv, struct cmdline *cl, char *err, size_t e
 
     memset(cl, 0, sizeof(*cl));
     cl->conf_path = CONF_DEFAULT_PATH;
+    cl->args.front = -1;
     optind = 0;					/* glibc: start afresh */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "c:f:nV", longopts, NULL)) != -1) {

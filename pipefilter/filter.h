@@ -20,6 +20,7 @@ struct filter_args {
     const char *sasl_username;
     char *const *rcpt;
     size_t nrcpt;
+    int front;				/* a server's connection to the front, or -1 */
 };
 
 int filter_message(const struct conf *, const struct filter_args *, int);

@@ -456,6 +456,7 @@ static void PD_NORETURN server_child(struct server *srv, struct server_req *req)
     for (i = 0; i < 3; i++)
 	if (req->fds[i] > 2)
 	    close(req->fds[i]);
+    req->cl.args.front = req->conn;
     rc = srv->message(srv->conf, &req->cl);
     fflush(stdout);
     fflush(stderr);
