@@ -185,6 +185,8 @@ static int server_same_conf(const struct server *srv, const char *path)
 {
     char real[PD_PATH_MAX];
 
+    if (strcmp(path, srv->conf_path) == 0)	/* the usual case, without a lstat() a level */
+	return 1;
     if (realpath(path, real) == NULL)
 	return srv->conf_real[0] == 0 && strcmp(path, srv->conf_path) == 0;
     return strcmp(real, srv->conf_real) == 0;
