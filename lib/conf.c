@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -203,7 +204,8 @@ static int conf_check_abspath(const char *s)
 
 static int conf_check_socket(const char *s)
 {
-    return conf_check_abspath(s) == 0 && strlen(s) < 108 ? 0 : -1;
+    return conf_check_abspath(s) == 0
+	&& strlen(s) < sizeof(((struct sockaddr_un *) 0)->sun_path) ? 0 : -1;
 }
 
 /* conf_check_header - "Name: value" with a valid field name */

@@ -152,7 +152,12 @@ static EVP_PKEY *dkimv_rsa_key(BIO *bio)
 	|| !dkimv_rsa_spki(data, (size_t) len))
 	return NULL;
     p = data;
-    if ((rsa = d2i_RSA_PUBKEY(NULL, &p, len)) == NULL)
+    /* Failing, it leaves the error queue as it found it: OpenSSL's own
+     * function, tried next, says what is wrong. */
+    ERR_set_mark();
+    rsa = d2i_RSA_PUBKEY(NULL, &p, len);
+    ERR_pop_to_mark();
+    if (rsa == NULL)
 	return NULL;
     if ((key = EVP_PKEY_new()) == NULL || EVP_PKEY_assign(key, EVP_PKEY_RSA, rsa) != 1) {
 	EVP_PKEY_free(key);

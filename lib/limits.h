@@ -45,6 +45,7 @@
 #define FILTERD_REQUEST_MAX	(1024 * 1024)	/* its command line, NULs included */
 #define FILTERD_ARGS_MAX	20000	/* arguments in it: Postfix's recipient limits are lower */
 #define FILTERD_REQUEST_MS	1000	/* a request comes whole within this */
+#define FILTERD_BACKLOG		128	/* connections waiting to be taken */
 #define FILTERD_HELLO_MS	5000	/* wait for the other side's go-ahead */
 
 /* Message headers. */

@@ -8,6 +8,7 @@
  *
  *	void	log_init(progname)
  *	void	log_set_name(progname)
+ *	void	log_set_stderr(fd)
  *	int	log_target(spec)
  *	void	log_set_debug(on)
  *	void	log_msg(prio, fmt, ...)
@@ -19,7 +20,9 @@
  *	void	log_panic(fmt, ...)
  * DESCRIPTION
  *	log_init() names the program; log_set_name() renames it, the
- *	targets as they are (a process forked to do another's job).
+ *	targets as they are (a process forked to do another's job), and
+ *	log_set_stderr() makes the "stderr" target another descriptor
+ *	(that process's standard error becomes the other's).
  *	Until log_target() is called, lines go to syslog, and also to
  *	stderr when stderr is a terminal.  Lines go to /dev/log in one
  *	send() each (facility mail, the program name and process id as
@@ -59,6 +62,7 @@ static int log_sock = -1;		/* our own connection to /dev/log */
 static time_t log_sock_tried = -1;	/* when log_sock_open() last ran */
 static pthread_mutex_t log_sock_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_stderr_on;
+static int log_stderr_fd = STDERR_FILENO;	/* the "stderr" target */
 static int log_fd = -1;			/* file target */
 static int log_debug_on;
 
@@ -143,6 +147,13 @@ void log_init(const char *progname)
 void log_set_name(const char *progname)
 {
     log_name = progname;
+}
+
+/* log_set_stderr - where the "stderr" target writes from now on */
+
+void log_set_stderr(int fd)
+{
+    log_stderr_fd = fd;
 }
 
 /* log_target - choose where lines go */
@@ -245,7 +256,7 @@ void log_vmsg(int prio, const char *fmt, va_list ap)
     if (log_syslog)
 	log_syslog_send(prio == LOG_ALERT ? LOG_CRIT : prio, line);
     if (log_stderr_on)
-	log_write_fd(STDERR_FILENO, 0, line);
+	log_write_fd(log_stderr_fd, 0, line);
     if (log_fd >= 0)
 	log_write_fd(log_fd, 1, line);
     errno = saved;

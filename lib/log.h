@@ -14,6 +14,7 @@
 
 void log_init(const char *);
 void log_set_name(const char *);
+void log_set_stderr(int);
 int log_target(const char *);
 void log_set_debug(int);
 int log_debug_enabled(void);

@@ -93,6 +93,7 @@
  *	malloc()ed array of malloc()ed ids: free each, then the array.
  *--*/
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -188,7 +189,7 @@ static int store_check_schema(struct store *st)
 struct store *store_open(const char *dir, int flags)
 {
     struct store *st;
-    int rc, dead;
+    int rc, dead, fd;
 
     if ((st = calloc(1, sizeof(*st))) == NULL) {
 	snprintf(store_open_err, sizeof(store_open_err), "out of memory");
@@ -209,6 +210,10 @@ struct store *store_open(const char *dir, int flags)
 	snprintf(store_open_err, sizeof(store_open_err), "open %s: %s", dir, mdb_strerror(rc));
 	goto fail;
     }
+    /* LMDB leaves its data file open across exec: the filter's sendmail
+     * would hold the store open. */
+    if (mdb_env_get_fd(st->env, &fd) == 0 && fd >= 0)
+	(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
     mdb_reader_check(st->env, &dead);		/* slots of crashed processes */
     if ((rc = store_open_dbis(st)) != 0) {
 	snprintf(store_open_err, sizeof(store_open_err), "open %s: %s", dir,

@@ -26,11 +26,9 @@
  *	many pipe(8) deliveries the message takes; a store that cannot be
  *	written does not stop the mail.
  *--*/
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -592,22 +590,6 @@ static void filter_record_cb(void *context)
     filter_record(context);
 }
 
-/*
- * filter_front_gone - has postdmarc-pipefilter, for which a server's
- * process works, gone?  Postfix kills it when a delivery takes longer
- * than its time limit, and tries again later: reinjecting now would
- * deliver the message twice.  It sends nothing after "go": anything to
- * read is the end.
- */
-static int filter_front_gone(int front)
-{
-    struct pollfd pfd = {front, POLLIN, 0};
-    char c;
-
-    return front >= 0 && poll(&pfd, 1, 0) > 0
-	&& recv(front, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
-}
-
 /* filter_deliver - reinject, recording the message meanwhile; 0 or 75 */
 
 static int filter_deliver(struct filter *f)
@@ -618,7 +600,9 @@ static int filter_deliver(struct filter *f)
     char err[300];
     int ret;
 
-    if (filter_front_gone(a->front)) {
+    /* A server's process whose postdmarc-pipefilter Postfix killed at
+     * its time limit: Postfix will try again, so this one must not. */
+    if (inject_gone(a->front)) {
 	log_warn("%s: postdmarc-pipefilter has gone (Postfix gave up this delivery and "
 		 "will try again): not reinjected", f->qid);
 	return EX_TEMPFAIL;
@@ -627,7 +611,7 @@ static int filter_deliver(struct filter *f)
 	return filter_fail(f, "reinjection", "out of memory");
     np = filter_pieces(f, p, f->nremoved * 2 + 3);
     ret = inject_run(f->conf->sendmail.v, f->conf->sendmail.n, a->sender, a->rcpt, a->nrcpt,
-		     p, np, &f->spool, filter_record_cb, f, err, sizeof(err));
+		     p, np, &f->spool, a->front, filter_record_cb, f, err, sizeof(err));
     free(p);
     return ret < 0 ? filter_fail(f, "reinjection failed", err) : 0;
 }

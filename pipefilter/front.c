@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -66,6 +67,10 @@ static void front_engine(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 	    av[i + 1] = argv[i];
 	execv(path, av);
+	if (errno == ENOENT) {			/* a front copied elsewhere */
+	    snprintf(path, sizeof(path), "%s/%s", PD_SBINDIR, FRONT_ENGINE);
+	    execv(path, av);
+	}
     }
     fprintf(stderr, "4.3.0 postdmarc-pipefilter: cannot run %s: %s\n", path, strerror(errno));
     exit(EX_TEMPFAIL);
@@ -122,11 +127,45 @@ static int front_socket(const struct cmdline *cl, char *sock, size_t size)
     return 0;
 }
 
-/* front_connect - the server's socket, or -1 */
+/* front_now_ms - a monotonic clock */
 
+static long long front_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* front_wait - until fd is ready for events, or the deadline (-1: none) */
+
+static int front_wait(int fd, short events, long long deadline)
+{
+    struct pollfd pfd = {fd, events, 0};
+    long long left;
+    int n;
+
+    do {
+	left = deadline < 0 ? -1 : deadline - front_now_ms();
+	if (deadline >= 0 && left <= 0)
+	    return -1;
+	n = poll(&pfd, 1, (int) left);
+    } while (n < 0 && errno == EINTR);
+    return n > 0 ? 0 : -1;
+}
+
+/*
+ * front_connect - the server's socket, or -1.  Non-blocking: a server
+ * that has stopped taking connections fills its backlog, and a blocking
+ * connect() would then wait for ever, with pipe(8) waiting on it.  And
+ * only to a server of our own user (or root): one that someone else put
+ * at that path would get the message, and answer what it likes.
+ */
 static int front_connect(const char *path)
 {
     struct sockaddr_un sun;
+    struct ucred peer;
+    socklen_t plen = sizeof(peer);
     int fd;
 
     memset(&sun, 0, sizeof(sun));
@@ -134,23 +173,25 @@ static int front_connect(const char *path)
     if (*path != '/' || strlen(path) >= sizeof(sun.sun_path))
 	return -1;
     memcpy(sun.sun_path, path, strlen(path));
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 	return -1;
-    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0
+	|| getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0
+	|| (peer.uid != 0 && peer.uid != geteuid())) {
 	close(fd);
 	return -1;
     }
     return fd;
 }
 
-/* front_send - the request */
+/* front_send - the request, before the deadline */
 
-static int front_send(int fd, int argc, char **argv)
+static int front_send(int fd, int argc, char **argv, long long deadline)
 {
-    size_t size = WIRE_HEAD, off;
+    size_t size = WIRE_HEAD, off = 0;
     char *req;
     long len;
-    ssize_t n = 1;
+    ssize_t n;
     int i;
 
     for (i = 0; i < argc; i++)
@@ -159,10 +200,14 @@ static int front_send(int fd, int argc, char **argv)
 	free(req);
 	return -1;
     }
-    for (off = 0; n > 0 && off < (size_t) len; off += (size_t) n)
-	n = send(fd, req + off, (size_t) len - off, MSG_NOSIGNAL);
+    while (off < (size_t) len && front_wait(fd, POLLOUT, deadline) == 0) {
+	if ((n = send(fd, req + off, (size_t) len - off, MSG_NOSIGNAL)) > 0)
+	    off += (size_t) n;
+	else if (n < 0 && errno != EAGAIN && errno != EINTR)
+	    break;
+    }
     free(req);
-    return n > 0 ? 0 : -1;
+    return off == (size_t) len ? 0 : -1;
 }
 
 /* front_go - "go", with stdin, stdout and stderr */
@@ -190,20 +235,26 @@ static int front_go(int fd)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(fds));
     memcpy(CMSG_DATA(c), fds, sizeof(fds));
-    return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t) iov.iov_len ? 0 : -1;
+    /* Three bytes into a socket that has said nothing but "accepted": the
+     * buffer has room.  Any of them sent, the descriptors went with the
+     * first: the message is the server's from then on. */
+    return sendmsg(fd, &msg, MSG_NOSIGNAL) > 0 ? 0 : -1;
 }
 
-/* front_line - one line from the server, within timeout ms (-1: no limit) */
+/* front_line - one line from the server, before the deadline (-1: none) */
 
-static int front_line(int fd, char *line, size_t size, int timeout)
+static int front_line(int fd, char *line, size_t size, long long deadline)
 {
-    struct pollfd pfd = {fd, POLLIN, 0};
     size_t got = 0;
     ssize_t n;
 
     /* Byte by byte: what follows the line is not ours to read yet. */
     while (got + 1 < size) {
-	if (poll(&pfd, 1, timeout) <= 0 || (n = recv(fd, line + got, 1, 0)) <= 0)
+	if (front_wait(fd, POLLIN, deadline) < 0)
+	    return -1;
+	if ((n = recv(fd, line + got, 1, 0)) < 0 && (errno == EAGAIN || errno == EINTR))
+	    continue;
+	if (n <= 0)
 	    return -1;
 	if (line[got++] == '\n') {
 	    line[got - 1] = 0;
@@ -229,7 +280,8 @@ static int front_status(const char *line)
 
 int main(int argc, char **argv)
 {
-    char sock[PD_PATH_MAX], line[256], err[256], **copy;
+    char sock[PD_PATH_MAX], line[WIRE_LINE_MAX], err[256], **copy;
+    long long deadline;
     struct cmdline cl;
     int fd, status;
 
@@ -239,15 +291,16 @@ int main(int argc, char **argv)
     memcpy(copy, argv, (size_t) argc * sizeof(*copy));
     if (cmdline_parse(argc, copy, &cl, err, sizeof(err)) < 0 || cl.check || cl.stdio)
 	front_engine(argc, argv);		/* it says what is wrong */
+    free(copy);			/* cl's strings are argv's; its rcpt, into copy, is not used */
     if (cl.version) {
 	printf("postdmarc-pipefilter %s\n", PD_VERSION);
 	return 0;
     }
-    free(copy);
     if (front_socket(&cl, sock, sizeof(sock)) < 0 || *sock == 0
 	|| (fd = front_connect(sock)) < 0)
 	front_engine(argc, argv);
-    if (front_send(fd, argc, argv) < 0 || front_line(fd, line, sizeof(line), FILTERD_HELLO_MS) < 0
+    deadline = front_now_ms() + FILTERD_HELLO_MS;
+    if (front_send(fd, argc, argv, deadline) < 0 || front_line(fd, line, sizeof(line), deadline) < 0
 	|| strcmp(line, WIRE_ACCEPTED) != 0 || front_go(fd) < 0) {
 	/* Refused, or no answer: the server's process, if any, finds us
 	 * gone and does not touch the message. */

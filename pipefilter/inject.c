@@ -7,7 +7,9 @@
  *	#include "inject.h"
  *
  *	int	inject_run(cmd, ncmd, sender, rcpt, nrcpt, pieces, npieces,
- *			   spool, meanwhile, context, error, errsize)
+ *			   spool, watch, meanwhile, context, error, errsize)
+ *
+ *	int	inject_gone(watch)
  * DESCRIPTION
  *	inject_run() runs "cmd... -G -i -f sender -- rcpt..." with execve()
  *	(cmd[0] is an absolute path; no shell ever sees an address), writes
@@ -17,6 +19,14 @@
  *	input early.  The caller then exits 75 so Postfix keeps the
  *	message queued: a message is never lost, and never sent twice by
  *	us (a failed sendmail has not queued it).
+ *
+ *	watch, if not -1, is a socket whose end says that the delivery was
+ *	given up (a filter server's connection to postdmarc-pipefilter,
+ *	which Postfix killed at its time limit, and will try again):
+ *	inject_gone() tells.  Before sendmail sees the end of its input,
+ *	when it could still queue the message, inject_run() looks: gone,
+ *	sendmail is killed and the result is -1, so that the message is not
+ *	delivered twice.
  *
  *	meanwhile, if not NULL, is called with context once the whole
  *	message is written and before the wait: its work (the filter's
@@ -31,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,11 +161,23 @@ static pid_t inject_spawn(char **argv, int in, int out)
     return pid;
 }
 
+/* inject_gone - has the other end of watch closed? (nothing is sent on it) */
+
+int inject_gone(int watch)
+{
+    struct pollfd pfd = {watch, POLLIN, 0};
+    char c;
+
+    return watch >= 0 && poll(&pfd, 1, 0) > 0
+	&& recv(watch, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+}
+
 /* inject_run - sendmail with the message on its stdin */
 
 int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *rcpt,
 	               size_t nrcpt, const struct inject_piece *p, size_t np, struct spool *sp,
-	               void (*meanwhile)(void *), void *context, char *error, size_t errsize)
+	               int watch, void (*meanwhile)(void *), void *context, char *error,
+	               size_t errsize)
 {
     char **argv, said[INJECT_ERRMAX + 1], safe[INJECT_ERRMAX * 4 + 8];
     int in[2], err[2], status, wrote;
@@ -179,8 +202,13 @@ int inject_run(char *const *cmd, size_t ncmd, const char *sender, char *const *r
     close(in[0]);
     close(err[1]);
     wrote = inject_write(in[1], p, np, sp, error, errsize);
-    /* A message we could not write whole must not be queued cut short:
-     * sendmail dies before it sees the end of its input. */
+    if (wrote == 0 && inject_gone(watch)) {
+	snprintf(error, errsize, "postdmarc-pipefilter has gone (Postfix gave up this "
+		 "delivery, and will try again)");
+	wrote = -1;
+    }
+    /* A message we could not write whole, or should not deliver, must not
+     * be queued: sendmail dies before it sees the end of its input. */
     if (wrote < 0)
 	kill(pid, SIGKILL);
     close(in[1]);

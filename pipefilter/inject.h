@@ -19,7 +19,8 @@ struct inject_piece {
 };
 
 int inject_run(char *const *, size_t, const char *, char *const *, size_t,
-	               const struct inject_piece *, size_t, struct spool *,
+	               const struct inject_piece *, size_t, struct spool *, int,
 	               void (*)(void *), void *, char *, size_t);
+int inject_gone(int);
 
 #endif

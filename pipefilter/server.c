@@ -95,6 +95,8 @@ struct server_req {
     char **argv;			/* into the payload */
     size_t argc;
     struct cmdline cl;
+    struct ucred peer;
+    char qid[64];			/* printable, for the log */
 };
 
 static volatile sig_atomic_t server_term, server_hup;
@@ -187,9 +189,23 @@ static int server_same_conf(const struct server *srv, const char *path)
 
     if (strcmp(path, srv->conf_path) == 0)	/* the usual case, without a lstat() a level */
 	return 1;
-    if (realpath(path, real) == NULL)
-	return srv->conf_real[0] == 0 && strcmp(path, srv->conf_path) == 0;
-    return strcmp(real, srv->conf_real) == 0;
+    /* A relative path is the front's, not ours to resolve: refused. */
+    return *path == '/' && realpath(path, real) != NULL && strcmp(real, srv->conf_real) == 0;
+}
+
+/* server_live - does a server answer on that socket? */
+
+static int server_live(const struct sockaddr_un *sun)
+{
+    int fd, live;
+
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+	return 0;
+    /* Refused: a socket file nobody listens on.  A full backlog (EAGAIN)
+     * is a server too, a busy one. */
+    live = connect(fd, (const struct sockaddr *) sun, sizeof(*sun)) == 0 || errno == EAGAIN;
+    close(fd);
+    return live;
 }
 
 /* server_listen - the socket, a stale one from a previous run replaced */
@@ -207,11 +223,16 @@ static int server_listen(struct server *srv)
 	log_error("[pipefilter] server: %s: too long for a socket", srv->conf->server);
 	return -1;
     }
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-	unlink(path);
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (server_live(&sun)) {
+	    log_error("[pipefilter] server: %s: another postdmarc-filterd serves it", path);
+	    return -1;
+	}
+	unlink(path);				/* a stale socket from a previous run */
+    }
     if ((srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0
 	|| bind(srv->lfd, (struct sockaddr *) &sun, sizeof(sun)) < 0
-	|| chmod(path, 0660) < 0 || listen(srv->lfd, 128) < 0
+	|| chmod(path, 0660) < 0 || listen(srv->lfd, FILTERD_BACKLOG) < 0
 	|| stat(path, &srv->sock_st) < 0) {
 	log_error("[pipefilter] server: %s: %s", path, strerror(errno));
 	return -1;
@@ -264,7 +285,7 @@ static void server_reap(struct server *srv, int block)
 
 static int server_say(int conn, const char *what, const char *arg)
 {
-    char line[256];
+    char line[WIRE_LINE_MAX];
     int n = snprintf(line, sizeof(line), "%s%s\n", what, arg);
 
     if (n < 0 || (size_t) n >= sizeof(line))
@@ -373,16 +394,13 @@ static int server_read(int conn, char *buf, size_t len, long long deadline)
 static const char *server_request(struct server *srv, struct server_req *req)
 {
     long long deadline = server_now_ms() + FILTERD_REQUEST_MS;
-    struct ucred peer;
-    socklen_t plen = sizeof(peer);
+    socklen_t plen = sizeof(req->peer);
     char head[WIRE_HEAD], err[256];
     size_t len;
     ssize_t n;
 
-    if (getsockopt(req->conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) < 0)
+    if (getsockopt(req->conn, SOL_SOCKET, SO_PEERCRED, &req->peer, &plen) < 0)
 	return "cannot read the request";
-    if (peer.uid != 0 && peer.uid != geteuid())
-	return "not our user";
     if (server_read(req->conn, head, sizeof(head), deadline) < 0 || wire_head(head, &len) < 0)
 	return "not a request";
     if ((req->payload = malloc(len + 1)) == NULL)
@@ -396,9 +414,16 @@ static const char *server_request(struct server *srv, struct server_req *req)
 	|| (req->argv = calloc(req->argc + 1, sizeof(*req->argv))) == NULL
 	|| wire_args(req->payload, len, req->argv, req->argc, &req->argc) < 0)
 	return "not a request";
+    /* Checked once the request is read: a socket closed with unread input
+     * resets the connection, and the peer would not read why. */
+    if (req->peer.uid != 0 && req->peer.uid != geteuid())
+	return "not our user";
     if (cmdline_parse((int) req->argc, req->argv, &req->cl, err, sizeof(err)) < 0
 	|| req->cl.check || req->cl.version || req->cl.stdio)
 	return "not a message's command line";
+    if (req->cl.args.queue_id)
+	str_printable(req->qid, sizeof(req->qid), req->cl.args.queue_id,
+		      strlen(req->cl.args.queue_id));
     if (!server_same_conf(srv, req->cl.conf_path))
 	return "another configuration file";
     if (server_conf_changed(srv))
@@ -435,7 +460,7 @@ static int server_hear_go(struct server_req *req)
 static void PD_NORETURN server_child(struct server *srv, struct server_req *req)
 {
     char status[16];
-    int i, rc;
+    int i, rc, logfd;
 
     (void) server_signals(1);
     close(srv->lfd);
@@ -444,14 +469,17 @@ static void PD_NORETURN server_child(struct server *srv, struct server_req *req)
     log_set_name("postdmarc-pipefilter");
     if (server_say(req->conn, WIRE_ACCEPTED, "") < 0 || server_hear_go(req) < 0) {
 	/* The front gave up and runs it itself, or this is no front. */
-	log_warn("%s: no go-ahead from postdmarc-pipefilter: message left to it",
-		 req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE");
+	log_warn("%s: no go-ahead from postdmarc-pipefilter: message left to it", req->qid);
 	_exit(0);
     }
+    /* Log lines ("stderr" target) stay on the server's standard error:
+     * after the dup2()s, fd 2 is pipe(8)'s, which reads the reason for a
+     * bounce or a deferral there, and that alone. */
+    if ((logfd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) >= 0)
+	log_set_stderr(logfd);
     for (i = 0; i < 3; i++)
 	if (dup2(req->fds[i], i) < 0) {
-	    log_error("%s: dup2: %s", req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE",
-		      strerror(errno));
+	    log_error("%s: dup2: %s", req->qid, strerror(errno));
 	    (void) server_say(req->conn, WIRE_EXIT, "75");
 	    _exit(EX_TEMPFAIL);
 	}
@@ -476,7 +504,8 @@ static void server_drain(int conn)
 
     /* A socket closed with unread input resets the connection, and the
      * peer would see that instead of the reason. */
-    for (i = 0; i < 256 && recv(conn, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+    for (i = 0; i < FILTERD_REQUEST_MAX / (int) sizeof(junk)
+	 && recv(conn, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
 	continue;
 }
 
@@ -490,6 +519,7 @@ static void server_accept(struct server *srv)
 
     if ((req = calloc(1, sizeof(*req))) == NULL)
 	return;					/* the next poll tries again */
+    memcpy(req->qid, "NOQUEUE", sizeof("NOQUEUE"));
     if ((req->conn = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
 	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 	    log_warn("accept: %s", strerror(errno));
@@ -500,7 +530,8 @@ static void server_accept(struct server *srv)
 	why = "cannot fork";
     if (why != NULL) {
 	srv->refused++;
-	log_warn("request refused: %s", why);
+	log_warn("request refused: %s (pid %ld, uid %ld)", why, (long) req->peer.pid,
+		 (long) req->peer.uid);
 	server_drain(req->conn);
 	(void) server_say(req->conn, WIRE_REFUSED, why);
     } else if (pid == 0) {
@@ -508,8 +539,7 @@ static void server_accept(struct server *srv)
     } else {
 	srv->children++;
 	srv->served++;
-	log_debug("message process %ld: %s", (long) pid,
-		  req->cl.args.queue_id ? req->cl.args.queue_id : "NOQUEUE");
+	log_debug("message process %ld: %s", (long) pid, req->qid);
     }
     server_req_free(req);
     free(req);

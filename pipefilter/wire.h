@@ -11,6 +11,7 @@
 
 #define WIRE_MAGIC	"PDF1"
 #define WIRE_HEAD	8		/* magic, then the payload's length (big-endian) */
+#define WIRE_LINE_MAX	256		/* an answer line, its newline included */
 
  /* Lines, each ending in \n. */
 #define WIRE_ACCEPTED	"accepted"	/* server: a process of its own takes it */

@@ -159,10 +159,17 @@ s.bind(SOCK)                              # a stale socket from a previous run
 s.close()
 srv = Server(base)
 ok(srv.proc.poll() is None, "a stale socket from a previous run is replaced")
-srv2 = Server(rejecting)                  # another server takes the socket over
+p = subprocess.run([FILTERD, "-c", rejecting], capture_output=True, text=True, env=ENV,
+                   timeout=30)
+ok(p.returncode == 71 and "another postdmarc-filterd serves it" in p.stderr
+   and srv.proc.poll() is None,
+   "a second server on the socket of a running one: exit 71, the first one untouched")
+os.rename(SOCK, SOCK + ".moved")
+srv2 = Server(rejecting)                  # the path free: the second one starts
 ok(srv.stop() == 0 and os.path.exists(SOCK),
    "a server that stops leaves a socket that is not its own")
 ok(srv2.stop() == 0 and not os.path.exists(SOCK), "and removes its own")
+os.unlink(SOCK + ".moved")
 srv = Server(base)
 
 big = message(signed_by="example.com", body=b"A line of the body, 0123456789.\n" * 70000)
@@ -234,6 +241,61 @@ rc, err, dl, secs = run(signed, argv_for(base))
 ok(rc == 0 and len(dl) == 1 and secs >= 4.5,
    "a server that never says accepted: after 5 s the front evaluates it (%.1f s)" % secs)
 silent.close()
+os.unlink(SOCK)
+
+# A server nobody can take: its backlog full.  connect() does not wait.
+full = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+full.bind(SOCK)
+full.listen(0)
+pending = []
+while len(pending) < 64:
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.setblocking(False)
+    try:
+        c.connect(SOCK)
+    except BlockingIOError:
+        c.close()
+        break
+    pending.append(c)
+rc, err, dl, secs = run(signed, argv_for(base))
+ok(rc == 0 and len(dl) == 1 and secs < 4,
+   "a server whose backlog is full: the front evaluates it at once (%.1f s)" % secs)
+for c in pending:
+    c.close()
+full.close()
+os.unlink(SOCK)
+
+# Someone else's listener at the path: it never gets the message.
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r)
+    os.setgid(65534)
+    os.setuid(65534)
+    fake = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    fake.bind(SOCK)
+    fake.listen(8)
+    os.write(w, b"up")
+    fake.settimeout(15)
+    got = b""
+    try:
+        c, _ = fake.accept()
+        c.settimeout(5)
+        c.recv(65536)
+        c.sendall(b"accepted\n")
+        got = c.recv(16)
+    except OSError:
+        pass
+    os.write(w, b" go" if got.startswith(b"go") else b" nothing")
+    os._exit(0)
+os.close(w)
+os.read(r, 2)
+rc, err, dl, secs = run(signed, argv_for(base))
+os.waitpid(pid, 0)
+said = os.read(r, 64)
+os.close(r)
+ok(rc == 0 and len(dl) == 1 and said == b" nothing",
+   "a listener of another user at the path: the front does not use it, and evaluates it")
 os.unlink(SOCK)
 
 srv = Server(base)
@@ -313,11 +375,10 @@ srv.stop()
 # with temperror = accept the message would then be delivered.
 late = conf(name="late.conf", dns={"nameservers": "127.0.0.1:%d" % silent_dns.getsockname()[1],
                                    "timeout": "2s"}, pipefilter={"temperror": "accept"})
-latelog = os.path.join(work, "late.err")     # the front's stderr: its process logs there
 srv = Server(late)
 clear_outdir()
 p = subprocess.Popen(argv_for(late), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                     stderr=open(latelog, "w"), env=ENV)
+                     stderr=subprocess.DEVNULL, env=ENV)
 p.stdin.write(signed)
 p.stdin.close()
 end = time.time() + 10
@@ -329,9 +390,7 @@ p.wait()
 end = time.time() + 20
 while srv.children() and time.time() < end:
     time.sleep(0.05)
-with open(latelog) as f:
-    gone = "postdmarc-pipefilter has gone" in f.read()
-ok(not deliveries() and gone,
+ok(not deliveries() and "postdmarc-pipefilter has gone" in srv.logtext(),
    "the front killed while its message waits: not reinjected (Postfix tries again)")
 rc, err, dl, _ = run(signed, argv_for(late, client="127.0.0.1"))
 ok(rc == 0 and len(dl) == 1, "a front that waits: delivered")
