@@ -88,6 +88,7 @@
 
 /* Aggregate reports. */
 #define REPORT_DKIM_MAX		100	/* DKIM results in one row */
+#define REPORT_XML_PART_MAX	(32 * 1024 * 1024)	/* a report's XML: more rows, another report */
 #define REPORT_DESTS_MAX	DMARC_URIS_MAX
 
 #endif

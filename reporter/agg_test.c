@@ -1,10 +1,12 @@
 /* agg_test - agg_add(): rows, policy snapshots, what is skipped, the
- * order of a row's DKIM results and how many it keeps. */
+ * order of a row's DKIM results and how many it keeps; and a snapshot's
+ * rows cut into reports of at most a size (feedback.c's fb_part()). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agg.h"
+#include "feedback.h"
 #include "results.h"
 #include "tap.h"
 
@@ -132,6 +134,61 @@ static void test_dkim_limit(struct store_msg *m)
     agg_free(&a);
 }
 
+/* records - how many <record> elements the XML has */
+
+static size_t records(const struct buf *xml)
+{
+    const char *p = xml->data, *end = xml->data + xml->len;
+    size_t n = 0;
+
+    while ((p = memmem(p, (size_t) (end - p), "<record>", 8)) != NULL)
+	n++, p += 8;
+    return n;
+}
+
+static void test_parts(struct store_msg *m)
+{
+    struct fb_meta meta = {"Org & Co", "dmarc@example.org", "20260101aabbccdd", 1, 2, "t"};
+    struct buf xml = BUF_INIT(1 << 24);
+    size_t i, from, to, parts = 0, rows = 0, head, budget = 20000, worst = 0, n;
+    const struct agg_snap *s;
+    struct agg a;
+    int ok_parts = 1;
+
+    agg_init(&a);
+    for (i = 0; i < 300; i++) {
+	mkmsg(m, 1000 + i);
+	snprintf(m->source_ip, sizeof(m->source_ip), "2001:db8::%zx", i);
+	if (i % 7 == 0)			/* rows of many sizes, some with text to escape */
+	    snprintf(m->header_from, sizeof(m->header_from), "%.*s&<>.example", (int) (i % 200),
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	for (n = 0; n < i % 5; n++)
+	    add_dkim(m, "d.example", "s&1", RES_DKIM_PASS);
+	agg_add(&a, m);
+    }
+    s = hmap_at(&a.snaps, 0)->value;
+    head = fb_head_bound(&meta, s);
+    for (from = 0; from < hmap_count(&s->rows); from = to, parts++) {
+	to = fb_part(s, from, budget);
+	buf_reset(&xml);
+	ok_parts &= to > from && fb_xml(&meta, s, from, to, &xml) == 0
+	    && records(&xml) == to - from && xml.len <= head + budget;
+	if (xml.len > worst)
+	    worst = xml.len;
+	rows += to - from;
+    }
+    ok(ok_parts && parts > 5 && rows == 300,
+       "300 rows, %zu bytes a part: %zu parts, each within its size (the biggest %zu bytes)",
+       budget, parts, worst);
+    ok(fb_part(s, 0, (size_t) -1 / 2) == 300, "a budget big enough: one part");
+    ok(fb_part(s, 5, 1) == 6 && fb_part(s, 299, 1) == 300,
+       "a row bigger than the budget: a part of its own");
+    buf_free(&xml);
+    agg_free(&a);
+}
+
 int main(void)
 {
     struct store_msg *m = malloc(sizeof(*m));
@@ -141,6 +198,7 @@ int main(void)
     test_rows(m);
     test_dkim_order(m);
     test_dkim_limit(m);
+    test_parts(m);
     free(m);
     return tap_done();
 }

@@ -106,18 +106,61 @@ static void build_id(uint32_t day, char *id, size_t size)
 	o += (size_t) snprintf(id + o, size - o, "%02x", r[i]);
 }
 
-/* build_one - the report of one snapshot */
+/* build_part - one report: rows from to to of a snapshot */
 
+static int build_part(struct build *b, struct store_txn *txn, struct store_report *rp,
+		              const struct agg_snap *s, size_t from, size_t to)
+{
+    struct buf xml = BUF_INIT(REPORT_XML_PART_MAX * 2), gz = BUF_INIT(STORE_REPORT_MAX);
+    struct fb_meta meta;
+    size_t i;
+    int ret = -1;
+
+    rp->records = 0;
+    for (i = from; i < to; i++)
+	rp->records += ((const struct agg_row *) hmap_at(&s->rows, i)->value)->count;
+    meta.org_name = b->conf->org_name;
+    meta.email = b->conf->email;
+    meta.report_id = rp->id;
+    meta.begin = rp->begin;
+    meta.end = rp->end;
+    meta.generator = "postdmarc " PD_VERSION;
+    if (fb_xml(&meta, s, from, to, &xml) == 0 && fb_gzip(xml.data, xml.len, &gz) == 0) {
+	rp->blob = (unsigned char *) gz.data;
+	rp->len = gz.len;
+	if (b->dry_run)
+	    fprintf(b->listing, "report %s: %s, %llu..%llu, %llu messages in %zu rows, "
+		    "%zu destinations, %zu bytes of XML\n", rp->id, rp->domain,
+		    (unsigned long long) rp->begin, (unsigned long long) rp->end,
+		    (unsigned long long) rp->records, to - from, rp->ndests, xml.len);
+	ret = b->dry_run ? 0 : store_txn_report_put(txn, rp) == STORE_OK ? 0 : -1;
+	if (ret == 0 && !b->dry_run)
+	    log_info("report %s: %s, %llu messages, %zu rows, %zu destinations", rp->id,
+		     rp->domain, (unsigned long long) rp->records, to - from, rp->ndests);
+    } else {
+	log_error("report of %s: %zu rows from row %zu: XML or gzip failed", rp->domain,
+		  to - from, from);
+    }
+    rp->blob = NULL;
+    buf_free(&xml);
+    buf_free(&gz);
+    return ret;
+}
+
+/*
+ * build_one - the reports of one snapshot: one, unless its XML would
+ * pass REPORT_XML_PART_MAX; then each part of its rows is a report of
+ * its own (same policy, same dates, an id of its own), none too big for
+ * the store or for the mail systems it goes to.
+ */
 static int build_one(struct build *b, struct store_txn *txn, const char *domain, uint32_t day,
 		             const struct agg_snap *s, struct store_report *dests)
 {
     struct store_report rp = *dests;
-    struct buf xml = BUF_INIT(STORE_REPORT_MAX * 8), gz = BUF_INIT(STORE_REPORT_MAX);
-    struct fb_meta meta;
     uint64_t day_end = ((uint64_t) day + 1) * DAY;
-    int ret = -1;
+    size_t from, to, head, nparts = 0;
+    struct fb_meta meta;
 
-    build_id(day, rp.id, sizeof(rp.id));
     if (str_copy(rp.domain, domain, sizeof(rp.domain)) < 0)
 	return -1;
     rp.begin = (uint64_t) day * DAY > b->since ? (uint64_t) day * DAY : b->since;
@@ -129,29 +172,26 @@ static int build_one(struct build *b, struct store_txn *txn, const char *domain,
     if (s->first < rp.begin)
 	rp.begin = s->first;
     rp.created = (uint64_t) time(NULL);
-    rp.records = s->count;
+    build_id(day, rp.id, sizeof(rp.id));
+    memset(&meta, 0, sizeof(meta));
     meta.org_name = b->conf->org_name;
     meta.email = b->conf->email;
     meta.report_id = rp.id;
-    meta.begin = rp.begin;
-    meta.end = rp.end;
     meta.generator = "postdmarc " PD_VERSION;
-    if (fb_xml(&meta, s, &xml) == 0 && fb_gzip(xml.data, xml.len, &gz) == 0) {
-	rp.blob = (unsigned char *) gz.data;
-	rp.len = gz.len;
-	if (b->dry_run)
-	    fprintf(b->listing, "report %s: %s, %llu..%llu, %llu messages in %zu rows, "
-		    "%zu destinations, %zu bytes of XML\n", rp.id, domain,
-		    (unsigned long long) rp.begin, (unsigned long long) rp.end,
-		    (unsigned long long) s->count, hmap_count(&s->rows), rp.ndests, xml.len);
-	ret = b->dry_run ? 0 : store_txn_report_put(txn, &rp) == STORE_OK ? 0 : -1;
-	if (ret == 0 && !b->dry_run)
-	    log_info("report %s: %s, %llu messages, %zu rows, %zu destinations", rp.id, domain,
-		     (unsigned long long) s->count, hmap_count(&s->rows), rp.ndests);
+    head = fb_head_bound(&meta, s);
+    for (from = 0; from == 0 || from < hmap_count(&s->rows); from = to, nparts++) {
+	to = fb_part(s, from, REPORT_XML_PART_MAX - head);
+	if (from > 0)
+	    build_id(day, rp.id, sizeof(rp.id));
+	if (build_part(b, txn, &rp, s, from, to) < 0)
+	    return -1;
+	b->txn.reports++;
+	if (to == hmap_count(&s->rows) && nparts == 0)
+	    return 0;
     }
-    buf_free(&xml);
-    buf_free(&gz);
-    return ret;
+    log_info("%s: %zu rows for one day and policy: %zu reports", domain,
+	     hmap_count(&s->rows), nparts);
+    return 0;
 }
 
 /* build_record - one record into the current group */
@@ -187,10 +227,8 @@ static int build_group_end(void *ctx, struct store_txn *txn, const char *domain,
 		b->txn.skipped += s->count;
 		continue;
 	    }
-	    if ((ret = build_one(b, txn, domain, day, s, &rp)) == 0) {
-		b->txn.reports++;
+	    if ((ret = build_one(b, txn, domain, day, s, &rp)) == 0)
 		b->txn.records += s->count;
-	    }
 	}
     }
     agg_free(&b->agg);

@@ -6,13 +6,24 @@
  * SYNOPSIS
  *	#include "feedback.h"
  *
- *	int	fb_xml(meta, snap, out)
+ *	int	fb_xml(meta, snap, from, to, out)
+ *	size_t	fb_part(snap, from, budget)
+ *	size_t	fb_head_bound(meta, snap)
  *	int	fb_gzip(data, len, out)
  * DESCRIPTION
- *	fb_xml() writes the report of one policy snapshot as XML in the
+ *	fb_xml() writes a report of one policy snapshot as XML in the
  *	namespace urn:ietf:params:xml:ns:dmarc-2.0, valid against the RFC
  *	9990 schema: report_metadata, policy_published as the snapshot
- *	says, one record per row.  libxml2's writer does every escaping.
+ *	says, one record per row from row from to row to (excluded).
+ *	libxml2's writer does every escaping.
+ *
+ *	A snapshot too big for one report (a day of forged mail from a
+ *	million addresses makes a million rows) goes out in parts, each a
+ *	report of its own.  fb_part() gives the end of the part that starts
+ *	at row from: the rows after it whose XML fits in budget bytes, at
+ *	least one.  fb_head_bound() is what the rest of a report takes at
+ *	most.  Both count each byte of text as escaped, the worst case, so a
+ *	part is never bigger than they say.
  *	fb_gzip() compresses with a gzip header (RFC 1952) whose time is
  *	zero, so the same report always gives the same bytes.  Both return
  *	0, or -1 (memory, or a limit passed).
@@ -144,9 +155,62 @@ static int fb_auth(xmlTextWriterPtr w, const struct agg_row *r)
     return xmlTextWriterEndElement(w);
 }
 
-/* fb_document - the whole feedback element */
+/* The XML of a row, a reason, a DKIM result, a report without rows,
+ * not counting their text: the tags, the longest keyword, a count of 20
+ * digits (feedback.c's own output, measured, and rounded up). */
+#define FB_ROW_FIXED	640
+#define FB_REASON_FIXED	96
+#define FB_DKIM_FIXED	128
+#define FB_HEAD_FIXED	1024
 
-static int fb_document(xmlTextWriterPtr w, const struct fb_meta *m, const struct agg_snap *s)
+/* fb_text - at most how many bytes text takes in XML ("&#xFF;" is 6) */
+
+static size_t fb_text(const char *text)
+{
+    return 6 * strlen(text);
+}
+
+/* fb_row_bound - at most how many bytes of XML a row makes */
+
+static size_t fb_row_bound(const struct agg_row *r)
+{
+    size_t n = FB_ROW_FIXED + fb_text(r->source_ip) + fb_text(r->header_from)
+	+ fb_text(r->env_from) + fb_text(r->env_to) + fb_text(r->spf_domain), i;
+
+    for (i = 0; i < r->nreasons; i++)
+	n += FB_REASON_FIXED + fb_text(r->reasons[i].comment);
+    for (i = 0; i < r->ndkim; i++)
+	n += FB_DKIM_FIXED + fb_text(r->dkim[i].domain) + fb_text(r->dkim[i].selector);
+    return n;
+}
+
+/* fb_head_bound - at most how many bytes a report takes besides its rows */
+
+size_t fb_head_bound(const struct fb_meta *m, const struct agg_snap *s)
+{
+    return FB_HEAD_FIXED + fb_text(m->org_name) + fb_text(m->email) + fb_text(m->report_id)
+	+ fb_text(m->generator) + fb_text(s->policy.domain) + fb_text(s->policy.fo);
+}
+
+/* fb_part - the end of the part of rows that starts at from */
+
+size_t fb_part(const struct agg_snap *s, size_t from, size_t budget)
+{
+    size_t n = hmap_count(&s->rows), used = 0, end, b;
+
+    for (end = from; end < n; end++) {
+	b = fb_row_bound(hmap_at(&s->rows, end)->value);
+	if (end > from && b > budget - used)
+	    break;
+	used = b > budget - used ? budget : used + b;
+    }
+    return end;
+}
+
+/* fb_document - the whole feedback element, rows from to to */
+
+static int fb_document(xmlTextWriterPtr w, const struct fb_meta *m, const struct agg_snap *s,
+		               size_t from, size_t to)
 {
     size_t i;
 
@@ -156,7 +220,7 @@ static int fb_document(xmlTextWriterPtr w, const struct fb_meta *m, const struct
     W(fb_elem(w, "version", "1.0"));
     W(fb_metadata(w, m));
     W(fb_policy(w, &s->policy));
-    for (i = 0; i < hmap_count(&s->rows); i++) {
+    for (i = from; i < to && i < hmap_count(&s->rows); i++) {
 	const struct agg_row *r = hmap_at(&s->rows, i)->value;
 
 	W(xmlTextWriterStartElement(w, BAD_CAST "record"));
@@ -168,9 +232,10 @@ static int fb_document(xmlTextWriterPtr w, const struct fb_meta *m, const struct
     return xmlTextWriterEndDocument(w);
 }
 
-/* fb_xml - the report of one snapshot */
+/* fb_xml - a report of one snapshot: rows from to to */
 
-int fb_xml(const struct fb_meta *m, const struct agg_snap *s, struct buf *out)
+int fb_xml(const struct fb_meta *m, const struct agg_snap *s, size_t from, size_t to,
+	           struct buf *out)
 {
     xmlBufferPtr xb = xmlBufferCreate();
     xmlTextWriterPtr w;
@@ -179,7 +244,7 @@ int fb_xml(const struct fb_meta *m, const struct agg_snap *s, struct buf *out)
     if (xb == NULL)
 	return -1;
     if ((w = xmlNewTextWriterMemory(xb, 0)) != NULL) {
-	if (fb_document(w, m, s) >= 0) {
+	if (fb_document(w, m, s, from, to) >= 0) {
 	    xmlFreeTextWriter(w);		/* flushes into xb */
 	    w = NULL;
 	    ret = buf_add(out, xmlBufferContent(xb), (size_t) xmlBufferLength(xb));

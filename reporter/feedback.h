@@ -7,6 +7,7 @@
 #ifndef PD_FEEDBACK_H
 #define PD_FEEDBACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "agg.h"
@@ -20,7 +21,9 @@ struct fb_meta {
     const char *generator;
 };
 
-int fb_xml(const struct fb_meta *, const struct agg_snap *, struct buf *);
+int fb_xml(const struct fb_meta *, const struct agg_snap *, size_t, size_t, struct buf *);
+size_t fb_part(const struct agg_snap *, size_t, size_t);
+size_t fb_head_bound(const struct fb_meta *, const struct agg_snap *);
 int fb_gzip(const char *, size_t, struct buf *);
 
 #endif

@@ -393,9 +393,9 @@ def reporter(confpath, *args, timeout=120):
                           text=True, timeout=timeout)
 
 
-def fill(store, count, domains, t0, rua="-", span=DAY, prefix="Q"):
+def fill(store, count, domains, t0, rua="-", span=DAY, prefix="Q", sources=256):
     out = subprocess.run([tool("storefill"), store, str(count), str(domains), str(t0), rua,
-                          str(span), prefix], capture_output=True, text=True)
+                          str(span), prefix, str(sources)], capture_output=True, text=True)
     if out.returncode != 0:
         bail("storefill: " + out.stderr)
 
@@ -774,6 +774,30 @@ ok(storedump(storeB, "msg") == [] and reports(storeB) == [],
    "--output: the records count as reported, nothing pending")
 p = reporter(rconf(storeB), "--once", "--output", outB)
 is_(len(os.listdir(outB)), len(got), "a second --once writes nothing more")
+
+# A day of mail from 70,000 addresses for one domain (a botnet forging
+# it): too many rows for one report (REPORT_XML_PART_MAX), so several,
+# each a whole report of its own.
+storeP = fresh_store("storeParts")
+NP = 70000
+fill(storeP, NP, 1, YESTERDAY, sources=NP)
+outP = fresh_store("outParts")
+p = reporter(rconf(storeP), "--once", "--output", outP, timeout=300)
+parts = list(eml_reports(outP).values())
+reps = [m["report"] for m in parts]
+ok(p.returncode == 0 and len(parts) >= 2 and len({r["id"] for r in reps}) == len(parts),
+   "70,000 rows for one day and policy: %d reports, each with its own id" % len(parts))
+like(p.stderr, r"d00000\.example\.com: 70000 rows for one day and policy: %d reports"
+     % len(parts), "the split is logged")
+ok(all((r["begin"], r["end"], r["policy"]) == (reps[0]["begin"], reps[0]["end"],
+                                              reps[0]["policy"]) for r in reps),
+   "the same dates and policy in each")
+ips = [x["ip"] for r in reps for x in r["records"]]
+ok(len(ips) == NP and len(set(ips)) == NP and sum(r["total"] for r in reps) == NP,
+   "every row in exactly one of them, every message counted once")
+ok(all(len(m["raw"]) < 16 * 1024 * 1024 for m in parts),
+   "each report mail under 16 MB (the biggest %d bytes)" % max(len(m["raw"]) for m in parts))
+ok(all(schema_valid(save_report(m)[1]) for m in parts), "each valid against the schema")
 
 
 # --- 6. delivery: down, 4xx, 5xx, and back ------------------------------------------

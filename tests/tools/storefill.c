@@ -4,15 +4,16 @@
  * SUMMARY
  *	put synthetic message records into a store, for tests and benchmarks
  * SYNOPSIS
- *	storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN [QID-PREFIX]]]
+ *	storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN [QID-PREFIX [SOURCES]]]]
  * DESCRIPTION
  *	Adds COUNT records spread over DOMAINS policy domains named
  *	dNNNNN.example.com, evenly over SPAN seconds (default 86400) from
  *	TIME (seconds since the epoch), each with its own queue id
  *	(QID-PREFIX, default "Q", then the record number in hex: give
  *	another prefix to add more records to a store).  A
- *	RUA-HOST of "-" means each domain's own.  Sources vary over 256
- *	addresses, a third of the messages fail DMARC, a few carry two DKIM
+ *	RUA-HOST of "-" means each domain's own.  Sources vary over SOURCES
+ *	addresses (default 256: 192.0.2.0/24; more: 2001:db8::/64), a
+ *	third of the messages fail DMARC, a few carry two DKIM
  *	signatures.  Every policy asks for reports at mailto:dmarc@<its
  *	domain>, or at mailto:dmarc@RUA-HOST when given.  Records go in
  *	batches of 10000 per transaction.  Exit 0, or 1.
@@ -27,7 +28,7 @@
 #include "str.h"
 
 struct fill_ctx {
-    uint64_t base, domains, t0, count, span;
+    uint64_t base, domains, t0, count, span, sources;
     const char *rua_host;
     const char *qid_prefix;
 };
@@ -43,8 +44,12 @@ static void fill(size_t k, struct store_msg *m, void *arg)
     m->time = c->t0 + i * c->span / c->count;
     snprintf(m->queue_id, sizeof(m->queue_id), "%s%012llx", c->qid_prefix,
 	     (unsigned long long) i);
-    snprintf(m->source_ip, sizeof(m->source_ip), "192.0.2.%u",
-	     (unsigned) (i / c->domains % 256));
+    if (c->sources <= 256)
+	snprintf(m->source_ip, sizeof(m->source_ip), "192.0.2.%u",
+		 (unsigned) (i / c->domains % c->sources));
+    else
+	snprintf(m->source_ip, sizeof(m->source_ip), "2001:db8::%llx",
+		 (unsigned long long) (i / c->domains % c->sources));
     snprintf(m->header_from, sizeof(m->header_from), "d%05llu.example.com",
 	     (unsigned long long) d);
     memcpy(m->env_from, m->header_from, sizeof(m->env_from));
@@ -82,7 +87,8 @@ int main(int argc, char **argv)
     if (argc < 5 || str_to_u64(argv[2], strlen(argv[2]), UINT64_MAX, &count) < 0
 	|| str_to_u64(argv[3], strlen(argv[3]), UINT64_MAX, &c.domains) < 0 || c.domains == 0
 	|| str_to_u64(argv[4], strlen(argv[4]), UINT64_MAX, &c.t0) < 0) {
-	fprintf(stderr, "usage: storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN [QID-PREFIX]]]\n");
+	fprintf(stderr, "usage: storefill DIR COUNT DOMAINS TIME [RUA-HOST [SPAN [QID-PREFIX "
+		"[SOURCES]]]]\n");
 	return 1;
     }
     c.rua_host = argc > 5 && strcmp(argv[5], "-") != 0 ? argv[5] : NULL;
@@ -93,6 +99,12 @@ int main(int argc, char **argv)
 	return 1;
     }
     c.qid_prefix = argc > 7 ? argv[7] : "Q";
+    c.sources = 256;
+    if (argc > 8 && (str_to_u64(argv[8], strlen(argv[8]), UINT64_MAX, &c.sources) < 0
+		     || c.sources == 0)) {
+	fprintf(stderr, "storefill: bad SOURCES\n");
+	return 1;
+    }
     if (strlen(c.qid_prefix) > STORE_QID_MAX - 12) {
 	fprintf(stderr, "storefill: QID-PREFIX too long\n");
 	return 1;
