@@ -13,16 +13,15 @@
  *	const char *res_disposition_name(code)
  *	const char *res_reason_name(code)
  *	const char *res_discovery_name(code)
- *	int	res_spf_parse(name)
  * DESCRIPTION
  *	The *_name() functions return the standard lower-case name of a
  *	code, as used in Authentication-Results, Received-SPF and reports;
  *	an out-of-range code (from a damaged store record, say) gives "".
- *	res_spf_parse() is the reverse for SPF results; -1 if unknown.
  *--*/
+#include <stddef.h>
+
 #include "compat.h"
 #include "results.h"
-#include "str.h"
 
 static const char *const res_spf[] = {
     "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror",
@@ -99,16 +98,4 @@ const char *res_reason_name(int code)
 const char *res_discovery_name(int code)
 {
     return RES_NAME(res_discovery, code);
-}
-
-/* res_spf_parse - SPF result code from its name */
-
-int res_spf_parse(const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < PD_NELEM(res_spf); i++)
-	if (str_eq_ci(name, res_spf[i]))
-	    return (int) i;
-    return -1;
 }

