@@ -245,6 +245,17 @@ static void test_prefetch(void)
        "the one past it not");
     dns_destroy(res);
 
+    /* A long attempt (6 s over 2): a silent server holds prefetch for a
+     * second at most (DNS_PREFETCH_WAIT_MS), not for the attempt. */
+    res = resolver(6000, 100);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    is_int(dns_prefetch(res, names + 6, types + 6, 1), 0, "prefetch: a silent server, nothing");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ok(ms >= 900 && ms < 1500, "prefetch: a 3 s attempt, but it waits a second at most "
+       "(DNS_PREFETCH_WAIT_MS; %ld ms)", ms);
+    dns_destroy(res);
+
     res = resolver(600, 0);
     is_int(dns_prefetch(res, names, types, 1), 0, "prefetch: without a cache it does nothing");
     dns_destroy(res);
