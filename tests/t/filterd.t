@@ -336,6 +336,43 @@ ok(refused and p.returncode == 0 and first.returncode == 0 and len(deliveries())
    "front; both delivered once")
 srv.stop()
 
+# Many at once: 40 fronts, server_processes = 4.  Each message delivered
+# once, by the server's processes or, refused as busy, by its front.
+manydir = os.path.join(work, "many")
+os.makedirs(manydir)
+MANYSINK = os.path.join(work, "many-sendmail")     # fake-sendmail numbers files: not at once
+with open(MANYSINK, "w") as f:
+    f.write("#!/bin/sh\nexec cat >\"$(mktemp %s/m.XXXXXX)\"\n" % manydir)
+os.chmod(MANYSINK, 0o755)
+many = conf(name="many.conf", general={"debug": "yes"},
+            pipefilter={"server_processes": "4", "sendmail": MANYSINK})
+srv = Server(many)
+fronts = []
+for i in range(40):
+    f = subprocess.Popen(argv_for(many, client="127.0.0.1"), stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    f.stdin.write(message(body=b"message %d\n" % i))
+    f.stdin.close()
+    fronts.append(f)
+rcs = [f.wait(60) for f in fronts]
+bodies = []
+for name in os.listdir(manydir):
+    with open(os.path.join(manydir, name), "rb") as f:
+        bodies.append(int(re.search(rb"message (\d+)", f.read()).group(1)))
+bodies.sort()
+end = time.time() + 10                    # its processes said exit 0: reaped soon after
+while True:
+    taken = len(re.findall(r"message process \d+: exit 0", srv.logtext()))
+    busy = srv.logtext().count("refused: busy")
+    if taken + busy >= 40 or time.time() > end:
+        break
+    time.sleep(0.05)
+ok(rcs == [0] * 40 and bodies == list(range(40)) and taken + busy == 40,
+   "40 messages at once, at most 4 in the server: each delivered once (%d by the server, "
+   "%d by their fronts)" % (taken, busy))
+srv.stop()
+ok(not srv.children(), "no message process left behind")
+
 # --- a message process that dies ---------------------------------------------
 
 silent_dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
