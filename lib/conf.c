@@ -523,7 +523,7 @@ static void PD_PRINTF(3, 4) conf_error(struct conf_parse *cp, unsigned line,
 static char *conf_reader(char *str, int num, void *stream)
 {
     struct conf_parse *cp = stream;
-    size_t len = 0, max = (size_t) num - 1;
+    size_t len = 0, max = (size_t) num - 2;	/* room for the newline and NUL */
     int c, nul = 0, lng = 0;
 
     while ((c = getc(cp->fp)) != EOF && c != '\n') {
@@ -536,7 +536,7 @@ static char *conf_reader(char *str, int num, void *stream)
     if (c == EOF && len == 0)
 	return NULL;
     cp->line++;
-    if (c == '\n' && len < max)
+    if (c == '\n')
 	str[len++] = '\n';
     str[len] = 0;
     if (nul || lng) {
@@ -544,7 +544,7 @@ static char *conf_reader(char *str, int num, void *stream)
 	    conf_error(cp, cp->line, "NUL byte in the line");
 	else
 	    conf_error(cp, cp->line, "line longer than %d bytes; continue a list "
-		       "on indented lines", num - 2);
+		       "on indented lines", (int) max);
 	str[0] = '#';				/* the line becomes a comment */
 	str[1] = 0;
     }

@@ -176,6 +176,40 @@ static void test_long_line(void)
        "an over-long line is reported with its line number");
 }
 
+/* line_of - "[policyd]" and a whitelist line of len bytes, spaces before its value */
+
+static void line_of(struct buf *text, size_t len)
+{
+    static const char value[] = " 192.0.2.123\n";
+
+    buf_truncate(text, 0);
+    buf_addstr(text, "[policyd]\nwhitelist =");
+    while (buf_len(text) - 10 + sizeof(value) - 2 < len)
+	buf_addch(text, ' ');
+    buf_addstr(text, value);
+}
+
+/* test_line_max - a line of 198 bytes (libinih's 200, less the newline
+ * and the NUL) is read whole; one byte more is too long */
+
+static void test_line_max(void)
+{
+    struct buf text = BUF_INIT(1024);
+    struct conf *conf;
+
+    line_of(&text, 198);
+    conf = load(buf_str(&text));
+    ok(conf != NULL && conf->whitelist.n == 1 && strcmp(conf->whitelist.v[0], "192.0.2.123") == 0,
+       "a line of 198 bytes is read whole");
+    conf_free(conf);
+    line_of(&text, 199);
+    conf = load(buf_str(&text));
+    ok(conf == NULL && strstr(errors, ":2: line longer than 198 bytes") != NULL,
+       "a line of 199 bytes is too long");
+    conf_free(conf);
+    buf_free(&text);
+}
+
 /* test_list_max - CONF_LIST_MAX elements in one list, on indented lines, and one more */
 
 static void test_list_max(void)
@@ -244,6 +278,7 @@ int main(void)
     test_errors();
     test_many_errors();
     test_long_line();
+    test_line_max();
     test_list_max();
     test_nul();
     unlink(conf_path);

@@ -13,7 +13,6 @@
  *	int	dns_prefetch(res, names, types, n)
  *	void	dns_answer_free(answer)
  *	const char *dns_status_str(status)
- *	void	dns_cache_flush(res)
  *	void	dns_stats(res, hits, misses)
  *	int	dns_name_ok(name)
  * DESCRIPTION
@@ -194,13 +193,6 @@ void dns_destroy(struct dns_resolver *res)
     free(res);
 }
 
-/* dns_cache_flush - forget cached answers */
-
-void dns_cache_flush(struct dns_resolver *res)
-{
-    dns_cache_flush_all(res->cache);
-}
-
 /* dns_set_trace - watch every lookup */
 
 void dns_set_trace(struct dns_resolver *res, dns_trace_fn fn, void *ctx)
@@ -225,7 +217,10 @@ int dns_name_ok(const char *name)
     size_t len = strlen(name), label = 0;
     const char *p;
 
-    if (len == 0 || len > DNS_NAME_MAX - 1 || (len > 1 && name[len - 1] == '.' && name[len - 2] == '.'))
+    /* At most DNS_NAME_MAX bytes on the wire: 2 more than the text
+     * without its final dot (the first length byte and the root). */
+    if (len == 0 || len - (len > 1 && name[len - 1] == '.') > DNS_NAME_MAX - 2
+	|| (len > 1 && name[len - 1] == '.' && name[len - 2] == '.'))
 	return 0;
     for (p = name; *p; p++) {
 	if (*p == '.') {
@@ -511,8 +506,10 @@ static int dns_rr_fill(struct dns_rr *out, const ldns_rr *rr)
 	return 0;
     case DNS_T_TXT:
     case DNS_T_SPF:
+	/* DNS_TXT_MAX counts the bytes joined, not the length bytes. */
 	for (i = 0; i < ldns_rr_rd_count(rr); i++)
-	    total += ldns_rdf_size(ldns_rr_rdf(rr, i));
+	    if (ldns_rdf_size(ldns_rr_rdf(rr, i)) > 0)
+		total += ldns_rdf_size(ldns_rr_rdf(rr, i)) - 1;
 	if (total > DNS_TXT_MAX || (out->data = malloc(total + 1)) == NULL)
 	    return -1;
 	for (i = 0, out->len = 0; i < ldns_rr_rd_count(rr); i++) {

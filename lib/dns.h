@@ -61,7 +61,6 @@ int dns_lookup(struct dns_resolver *, const char *, uint16_t, struct dns_answer 
 int dns_prefetch(struct dns_resolver *, const char *const *, const uint16_t *, size_t);
 void dns_answer_free(struct dns_answer *);
 const char *dns_status_str(int);
-void dns_cache_flush(struct dns_resolver *);
 void dns_stats(struct dns_resolver *, unsigned long *, unsigned long *);
 int dns_name_ok(const char *);
 typedef void (*dns_trace_fn) (void *, const char *, uint16_t, int);

@@ -11,7 +11,6 @@
  *	struct dns_answer *dns_cache_get(cache, name, type)
  *	int	dns_cache_has(cache, name, type)
  *	void	dns_cache_put(cache, name, type, answer)
- *	void	dns_cache_flush_all(cache)
  *	void	dns_cache_stats(cache, hits, misses)
  *	struct dns_answer *dns_answer_ref(answer)
  *	uint64_t dns_now_ms(void)
@@ -256,18 +255,6 @@ void dns_cache_put(struct dns_cache *cache, const char *name, uint16_t type,
     pthread_mutex_unlock(&cache->lock);
 }
 
-/* dns_cache_flush_all - forget everything */
-
-void dns_cache_flush_all(struct dns_cache *cache)
-{
-    if (cache == NULL)
-	return;
-    pthread_mutex_lock(&cache->lock);
-    while (cache->head)
-	dns_cache_unlink(cache, cache->head);
-    pthread_mutex_unlock(&cache->lock);
-}
-
 /* dns_cache_stats - hit and miss counters */
 
 void dns_cache_stats(struct dns_cache *cache, unsigned long *hits, unsigned long *misses)
@@ -284,7 +271,8 @@ void dns_cache_destroy(struct dns_cache *cache)
 {
     if (cache == NULL)
 	return;
-    dns_cache_flush_all(cache);
+    while (cache->head)
+	dns_cache_unlink(cache, cache->head);
     pthread_mutex_destroy(&cache->lock);
     free(cache->buckets);
     free(cache);

@@ -18,7 +18,6 @@ void dns_cache_destroy(struct dns_cache *);
 struct dns_answer *dns_cache_get(struct dns_cache *, const char *, uint16_t);
 int dns_cache_has(struct dns_cache *, const char *, uint16_t);
 void dns_cache_put(struct dns_cache *, const char *, uint16_t, struct dns_answer *);
-void dns_cache_flush_all(struct dns_cache *);
 void dns_cache_stats(struct dns_cache *, unsigned long *, unsigned long *);
 struct dns_answer *dns_answer_ref(struct dns_answer *);
 uint64_t dns_now_ms(void);

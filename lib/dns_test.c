@@ -17,6 +17,27 @@
 
 static const char *server;
 
+/* elapsed_ms - milliseconds since t0 */
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* lookup_is - the status of a lookup, the answer let go */
+
+static void lookup_is(struct dns_resolver *res, const char *name, uint16_t type, int want,
+		              const char *what)
+{
+    struct dns_answer *a;
+
+    is_int(dns_lookup(res, name, type, &a), want, what);
+    dns_answer_free(a);
+}
+
 static struct dns_resolver *resolver(uint64_t timeout_ms, unsigned cache)
 {
     char *servers[1];
@@ -82,14 +103,11 @@ static void test_negative(struct dns_resolver *res)
     is_int(dns_lookup(res, "nosuch.example.com", DNS_T_TXT, &a), DNS_NXDOMAIN, "NXDOMAIN");
     ok(a && a->ttl == 60, "negative TTL from the SOA minimum");
     dns_answer_free(a);
-    is_int(dns_lookup(res, "dns-nodata.example.com", DNS_T_TXT, &a), DNS_NODATA, "no data");
-    dns_answer_free(a);
-    is_int(dns_lookup(res, "x.servfail.example.net", DNS_T_TXT, &a), DNS_TEMPFAIL,
-	   "SERVFAIL is a temporary failure");
-    dns_answer_free(a);
-    is_int(dns_lookup(res, "x.refused.example.net", DNS_T_TXT, &a), DNS_TEMPFAIL,
-	   "REFUSED is a temporary failure");
-    dns_answer_free(a);
+    lookup_is(res, "dns-nodata.example.com", DNS_T_TXT, DNS_NODATA, "no data");
+    lookup_is(res, "x.servfail.example.net", DNS_T_TXT, DNS_TEMPFAIL,
+	      "SERVFAIL is a temporary failure");
+    lookup_is(res, "x.refused.example.net", DNS_T_TXT, DNS_TEMPFAIL,
+	      "REFUSED is a temporary failure");
     is_int(dns_lookup(res, "a..b.example.com", DNS_T_TXT, &a), DNS_BADNAME, "empty label");
     is_int(dns_lookup(res, "0123456789012345678901234567890123456789012345678901234567890123.example.com",
 		      DNS_T_TXT, &a), DNS_BADNAME, "64-byte label");
@@ -97,15 +115,38 @@ static void test_negative(struct dns_resolver *res)
     is_int(dns_lookup(res, "", DNS_T_TXT, &a), DNS_BADNAME, "empty name");
 }
 
-/* rr_max_zone - unbound lines: DNS_ANSWER_RR_MAX + 1 A records at rr-max.example.com */
+/* txt_data - unbound line: a TXT record of len bytes at name, in 255-byte strings */
 
-static void rr_max_zone(struct buf *b)
+static void txt_data(struct buf *b, const char *name, size_t len)
+{
+    size_t i;
+
+    buf_printf(b, "local-data: '%s 300 IN TXT", name);
+    for (i = 0; i < len; i++)
+	buf_addstr(b, i % 255 == 0 ? " \"x" : i % 255 == 254 || i + 1 == len ? "x\"" : "x");
+    buf_addstr(b, "'\n");
+}
+
+/* limits_zone - unbound lines for the limit tests: DNS_ANSWER_RR_MAX + 1
+ * A records, TXT records of DNS_TXT_MAX bytes and one more, a TTL over
+ * DNS_TTL_MAX, a zone whose negative TTL is over DNS_NEG_TTL_MAX */
+
+static void limits_zone(struct buf *b)
 {
     int i;
 
     for (i = 0; i <= DNS_ANSWER_RR_MAX; i++)
 	buf_printf(b, "local-data: \"rr-max.example.com. 300 IN A 192.0.2.%d\"\n", i + 1);
+    txt_data(b, "txt-max.example.com.", DNS_TXT_MAX);
+    txt_data(b, "txt-over.example.com.", DNS_TXT_MAX + 1);
+    buf_printf(b, "local-data: 'ttl-long.example.com. %d IN TXT \"x\"'\n", DNS_TTL_MAX + 1);
+    buf_addstr(b, "local-zone: \"neg-ttl.example.com.\" static\n");
+    buf_printf(b, "local-data: \"neg-ttl.example.com. %d IN SOA ns.example.com. "
+	       "hostmaster.example.com. 1 3600 600 86400 %d\"\n", DNS_NEG_TTL_MAX + 1,
+	       DNS_NEG_TTL_MAX + 1);
 }
+
+/* test_rr_max - DNS_ANSWER_RR_MAX records kept from one answer */
 
 static void test_rr_max(struct dns_resolver *res)
 {
@@ -117,24 +158,108 @@ static void test_rr_max(struct dns_resolver *res)
     dns_answer_free(a);
 }
 
+/* name_of - a name of len bytes under example.com, labels of 50 bytes */
+
+static char *name_of(char *out, size_t len)
+{
+    static const char tail[] = ".example.com";
+    size_t head = len - strlen(tail), i;
+
+    for (i = 0; i < head; i++)
+	out[i] = i % 51 == 50 ? '.' : 'a';
+    if (out[head - 1] == '.')
+	out[head - 1] = 'b';			/* a label of 51 bytes */
+    memcpy(out + head, tail, sizeof(tail));
+    return out;
+}
+
+/* test_name_max - names up to DNS_NAME_MAX on the wire, labels up to DNS_LABEL_MAX */
+
+static void test_name_max(struct dns_resolver *res)
+{
+    char name[DNS_NAME_MAX + 8];
+    struct dns_answer *a;
+
+    lookup_is(res, name_of(name, DNS_NAME_MAX - 2), DNS_T_TXT, DNS_NXDOMAIN,
+	      "a name of DNS_NAME_MAX - 2 bytes (DNS_NAME_MAX on the wire) is asked");
+    memcpy(name + DNS_NAME_MAX - 2, ".", 2);
+    lookup_is(res, name, DNS_T_TXT, DNS_NXDOMAIN, "  and with a final dot");
+    is_int(dns_lookup(res, name_of(name, DNS_NAME_MAX - 1), DNS_T_TXT, &a), DNS_BADNAME,
+	   "a name of DNS_NAME_MAX - 1 bytes is not");
+    is_int(dns_name_ok(name_of(name, DNS_NAME_MAX - 2)), 1, "dns_name_ok: DNS_NAME_MAX - 2 bytes");
+    is_int(dns_name_ok(name_of(name, DNS_NAME_MAX - 1)), 0, "dns_name_ok: DNS_NAME_MAX - 1 bytes");
+    is_int(dns_lookup(res, "012345678901234567890123456789012345678901234567890123456789012.example.com",
+		      DNS_T_TXT, &a), DNS_NXDOMAIN, "a label of DNS_LABEL_MAX bytes is asked");
+    dns_answer_free(a);
+}
+
+/* test_txt_max - a TXT record of DNS_TXT_MAX bytes is kept, one more is not */
+
+static void test_txt_max(struct dns_resolver *res)
+{
+    struct dns_answer *a;
+
+    is_int(dns_lookup(res, "txt-max.example.com", DNS_T_TXT, &a), DNS_FOUND,
+	   "a TXT record of DNS_TXT_MAX bytes, in 255-byte strings");
+    ok(a && a->n == 1 && a->rr[0].len == DNS_TXT_MAX, "  kept whole (%zu bytes)",
+       a && a->n ? a->rr[0].len : 0);
+    dns_answer_free(a);
+    lookup_is(res, "txt-over.example.com", DNS_T_TXT, DNS_NODATA,
+	      "a TXT record of DNS_TXT_MAX + 1 bytes is dropped: no data");
+}
+
+/* test_ttl_max - cache times capped at DNS_TTL_MAX and DNS_NEG_TTL_MAX */
+
+static void test_ttl_max(struct dns_resolver *res)
+{
+    struct dns_answer *a;
+
+    is_int(dns_lookup(res, "ttl-long.example.com", DNS_T_TXT, &a), DNS_FOUND,
+	   "a record with a TTL of DNS_TTL_MAX + 1");
+    ok(a && a->ttl == DNS_TTL_MAX, "  cached for DNS_TTL_MAX (%u)", a ? a->ttl : 0);
+    dns_answer_free(a);
+    is_int(dns_lookup(res, "x.neg-ttl.example.com", DNS_T_TXT, &a), DNS_NXDOMAIN,
+	   "NXDOMAIN from a zone whose SOA minimum is DNS_NEG_TTL_MAX + 1");
+    ok(a && a->ttl == DNS_NEG_TTL_MAX, "  cached for DNS_NEG_TTL_MAX (%u)", a ? a->ttl : 0);
+    dns_answer_free(a);
+}
+
+/* test_nameservers_max - servers past DNS_NAMESERVERS_MAX are ignored */
+
+static void test_nameservers_max(void)
+{
+    char *servers[DNS_NAMESERVERS_MAX + 1];
+    struct dns_resolver *res;
+    size_t i;
+
+    for (i = 0; i < DNS_NAMESERVERS_MAX; i++)
+	servers[i] = (char *) server;
+    servers[DNS_NAMESERVERS_MAX - 1] = "nonsense";
+    ok(dns_create(servers, DNS_NAMESERVERS_MAX, 1000, 1, 0) == NULL,
+       "a bad server within DNS_NAMESERVERS_MAX is refused");
+    servers[DNS_NAMESERVERS_MAX - 1] = (char *) server;
+    servers[DNS_NAMESERVERS_MAX] = "nonsense";
+    res = dns_create(servers, DNS_NAMESERVERS_MAX + 1, 1000, 1, 0);
+    ok(res != NULL, "a bad server past DNS_NAMESERVERS_MAX is not even read");
+    dns_destroy(res);
+}
+
 static void test_silent(void)
 {
     struct dns_resolver *res = resolver(600, 100);
     struct dns_answer *a;
-    struct timespec t0, t1;
+    struct timespec t0;
     long ms;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     is_int(dns_lookup(res, "x.silent.example.net", DNS_T_TXT, &a), DNS_TEMPFAIL,
 	   "a server that never answers is a temporary failure");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ms = elapsed_ms(&t0);
     ok(ms >= 500 && ms < 1500, "within the timeout (600 ms), took %ld ms", ms);
     dns_answer_free(a);
     /* The same server still answers: a timeout marks nothing dead. */
-    is_int(dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a), DNS_FOUND,
-	   "the server answers the next query after a timeout");
-    dns_answer_free(a);
+    lookup_is(res, "dns-txt.example.com", DNS_T_TXT, DNS_FOUND,
+	      "the server answers the next query after a timeout");
     dns_destroy(res);
 }
 
@@ -196,7 +321,7 @@ static void test_prefetch(void)
     uint16_t manyt[DNS_PREFETCH_MAX + 1];
     unsigned long hits, misses;
     struct dns_answer *a;
-    struct timespec t0, t1;
+    struct timespec t0;
     size_t i;
     long ms;
 
@@ -204,8 +329,7 @@ static void test_prefetch(void)
     is_int(dns_prefetch(res, names, types, PD_NELEM(names)), 3,
 	   "prefetch: 3 answers cached (found, NXDOMAIN, found); repeats, a bad name, "
 	   "SERVFAIL and silence are not");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ms = elapsed_ms(&t0);
     /* 600 ms over 2 attempts: one attempt is 300 ms, for all names at once. */
     ok(ms >= 250 && ms < 600, "prefetch: waits one attempt's time at most, for all "
        "the names together (%ld ms)", ms);
@@ -216,12 +340,9 @@ static void test_prefetch(void)
     ok(a && a->n == 1 && strcmp((char *) a->rr[0].data, "v=spf1 -all") == 0,
        "prefetch: with its record");
     dns_answer_free(a);
-    is_int(dns_lookup(res, "nosuch.example.com", DNS_T_TXT, &a), DNS_NXDOMAIN,
-	   "prefetch: the NXDOMAIN answer is there");
-    dns_answer_free(a);
-    is_int(dns_lookup(res, "dns-a.example.com", DNS_T_A, &a), DNS_FOUND,
-	   "prefetch: the A answer is there");
-    dns_answer_free(a);
+    lookup_is(res, "nosuch.example.com", DNS_T_TXT, DNS_NXDOMAIN,
+	      "prefetch: the NXDOMAIN answer is there");
+    lookup_is(res, "dns-a.example.com", DNS_T_A, DNS_FOUND, "prefetch: the A answer is there");
     dns_stats(res, &hits, &misses);
     ok(hits == 3 && misses == 0, "prefetch: the three lookups were cache hits");
     is_int(dns_prefetch(res, names, types, 1), 0, "prefetch: a cached name is not asked again");
@@ -250,8 +371,7 @@ static void test_prefetch(void)
     res = resolver(6000, 100);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     is_int(dns_prefetch(res, names + 6, types + 6, 1), 0, "prefetch: a silent server, nothing");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ms = elapsed_ms(&t0);
     ok(ms >= 900 && ms < 1500, "prefetch: a 3 s attempt, but it waits a second at most "
        "(DNS_PREFETCH_WAIT_MS; %ld ms)", ms);
     dns_destroy(res);
@@ -265,7 +385,6 @@ static void test_failover(void)
 {
     char *servers[2];
     struct dns_resolver *res;
-    struct dns_answer *a;
     struct sockaddr_in sin;
     socklen_t len = sizeof(sin);
     char dead[64];
@@ -283,9 +402,8 @@ static void test_failover(void)
     servers[0] = dead;
     servers[1] = (char *) server;
     res = dns_create(servers, 2, 2000, 1, 0);
-    is_int(dns_lookup(res, "dns-txt.example.com", DNS_T_TXT, &a), DNS_FOUND,
-	   "a dead first server fails over to the second");
-    dns_answer_free(a);
+    lookup_is(res, "dns-txt.example.com", DNS_T_TXT, DNS_FOUND,
+	      "a dead first server fails over to the second");
     dns_destroy(res);
     servers[0] = "nonsense";
     ok(dns_create(servers, 1, 1000, 1, 0) == NULL, "bad server refused");
@@ -327,10 +445,10 @@ static void test_threads(void)
 int main(void)
 {
     struct dns_resolver *res;
-    struct buf extra = BUF_INIT(8192);
+    struct buf extra = BUF_INIT(65536);
 
     log_init("dns_test");
-    rr_max_zone(&extra);
+    limits_zone(&extra);
     if (buf_error(&extra) || setenv("DNS_SERVER_EXTRA", buf_str(&extra), 1) < 0
 	|| (server = testdns_start()) == NULL) {
 	ok(0, "test DNS server starts");
@@ -341,7 +459,11 @@ int main(void)
     test_txt(res);
     test_negative(res);
     test_rr_max(res);
+    test_name_max(res);
+    test_txt_max(res);
+    test_ttl_max(res);
     dns_destroy(res);
+    test_nameservers_max();
     test_silent();
     test_cache();
     test_prefetch();

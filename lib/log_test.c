@@ -59,6 +59,25 @@ static const char *heard(int fd)
     return line;
 }
 
+/* rename_tests - log_set_name() and log_set_stderr(): a forked process
+ * that does another's job logs under its name, to its standard error */
+
+static void rename_tests(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    char want[64];
+
+    log_target("stderr");
+    log_set_stderr(fd);
+    log_set_name("renamed");
+    log_info("QID3: moved");
+    log_set_name("log_test");
+    log_set_stderr(STDERR_FILENO);
+    close(fd);
+    snprintf(want, sizeof(want), "renamed[%ld]: QID3: moved\n", (long) getpid());
+    is_str(slurp(path), want, "log_set_name and log_set_stderr: another name, another descriptor");
+}
+
 /* syslog_tests - lines to /dev/log, in a private /dev (needs root) */
 
 static void syslog_tests(void)
@@ -67,7 +86,7 @@ static void syslog_tests(void)
     int fd;
 
     if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0
-	|| mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+	|| mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0
 	|| mount("tmpfs", "/dev", "tmpfs", 0, "mode=755") < 0) {
 	for (int i = 0; i < 6; i++)
 	    ok(1, "# SKIP syslog: needs root and a mount namespace for a private /dev/log");
@@ -168,6 +187,8 @@ int main(void)
     ok(strstr(slurp(path), "]: panic: a bug\n") != NULL, "and logs panic:");
     ok(log_target("syslog") == 0 && log_target("both") == 0 && log_target("stderr") == 0,
        "syslog, both and stderr targets");
+    snprintf(path, sizeof(path), "%s/stderr.log", dir);
+    rename_tests(path);
     syslog_tests();
     snprintf(path, sizeof(path), "rm -rf %s", dir);
     if (system(path) != 0)

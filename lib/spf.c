@@ -374,26 +374,12 @@ void spf_checker_free(struct spf_checker *ck)
 
 int spf_domain_ok(const char *domain)
 {
-    size_t len = strlen(domain), label = 0, labels = 0;
-    const char *p;
+    size_t len = strlen(domain);
 
-    if (len == 0 || len > DNS_NAME_MAX - 2 || domain[len - 1] == '.')
-	return 0;
-    for (p = domain; *p; p++) {
-	if (*p == '.') {
-	    if (label == 0)
-		return 0;
-	    label = 0;
-	} else if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 127
-		   || strchr("\\\"();<>@[],:", *p) != NULL) {
-	    return 0;
-	} else if (label++ == 0) {
-	    labels++;
-	}
-	if (label > DNS_LABEL_MAX)
-	    return 0;
-    }
-    return labels >= 2;
+    /* dns_name_ok() checks the length and the labels; a domain here has
+     * no final dot, no space or address punctuation, and a dot. */
+    return dns_name_ok(domain) && domain[len - 1] != '.'
+	&& strpbrk(domain, " \\\"();<>@[],:") == NULL && strchr(domain, '.') != NULL;
 }
 
 /* spf_result_code - libspf2's result as ours */

@@ -99,6 +99,39 @@ static void test_details(struct spf_checker *ck)
     buf_free(&h);
 }
 
+/* test_domain_ok - what spf_domain_ok() lets through, DNS_NAME_MAX and DNS_LABEL_MAX */
+
+static void test_domain_ok(void)
+{
+    static const struct {
+	const char *domain;
+	int want;
+    } t[] = {
+	{"example.com", 1}, {"com", 0}, {"", 0}, {"example.com.", 0}, {".example.com", 0},
+	{"a..example.com", 0}, {"ex ample.com", 0}, {"ex\\ample.com", 0}, {"u@example.com", 0},
+	{"[192.0.2.1]", 0}, {"ex\"ample.com", 0}, {"ex\tample.com", 0}, {"ex\177ample.com", 0},
+	{"ex_ample.com", 1},
+	{"012345678901234567890123456789012345678901234567890123456789012.com", 1},
+	{"0123456789012345678901234567890123456789012345678901234567890123.com", 0},
+    };
+    char name[DNS_NAME_MAX + 1];
+    size_t i;
+
+    for (i = 0; i < PD_NELEM(t); i++)
+	if (!ok(spf_domain_ok(t[i].domain) == t[i].want, "spf_domain_ok(\"%s\") is %d",
+		t[i].domain, t[i].want))
+	    diag("got %d", !t[i].want);
+    /* DNS_NAME_MAX bytes on the wire: DNS_NAME_MAX - 2 in text. */
+    memset(name, 'a', sizeof(name));
+    for (i = 50; i < sizeof(name); i += 51)
+	name[i] = '.';
+    name[DNS_NAME_MAX - 2] = 0;
+    is_int(spf_domain_ok(name), 1, "spf_domain_ok: a domain of DNS_NAME_MAX - 2 bytes");
+    name[DNS_NAME_MAX - 2] = 'a';
+    name[DNS_NAME_MAX - 1] = 0;
+    is_int(spf_domain_ok(name), 0, "spf_domain_ok: a domain of DNS_NAME_MAX - 1 bytes");
+}
+
 int main(void)
 {
     const char *server;
@@ -107,6 +140,7 @@ int main(void)
     struct spf_checker *ck;
 
     log_init("spf_test");
+    test_domain_ok();
     if ((server = testdns_start()) == NULL) {
 	ok(0, "test DNS server starts");
 	return tap_done();

@@ -29,7 +29,7 @@ static void check_list(const struct conf_list *l)
 static void check_conf(const struct conf *c)
 {
     const char *const s[] = {c->hostname, c->store, c->user, c->log, c->spam_header,
-	c->psl_file, c->tmpdir, c->org_name, c->email, c->domain, c->from_name,
+	c->psl_file, c->tmpdir, c->server, c->org_name, c->email, c->domain, c->from_name,
 	c->msgid_from, c->smtp, c->helo, c->smtp_user, c->smtp_password};
     const struct conf_list *const l[] = {&c->nameservers, &c->listen,
 	&c->policyd_skip_addresses, &c->whitelist, &c->sendmail,
