@@ -98,13 +98,13 @@
 #include <string.h>
 
 #include "ar.h"
+#include "msg.h"
 #include "str.h"
 
 #define AR_NAME		"Authentication-Results:"
 #define AR_SEP		'\001'		/* fold point; never in clean text */
 #define AR_SEP_RESULT	'\002'		/* fold point before a resinfo */
 #define AR_TSPECIALS	"()<>@,;:\\\"/[]?="
-#define AR_ASPECIALS	"!#$%&'*+-/=?^_`{|}~"
 
 /* What the builder accepts next. */
 enum { AR_ST_DEAD, AR_ST_ID, AR_ST_METHOD, AR_ST_PROPS, AR_ST_SKIP };
@@ -118,13 +118,6 @@ enum { AR_ST_DEAD, AR_ST_ID, AR_ST_METHOD, AR_ST_PROPS, AR_ST_SKIP };
 static int ar_is_token_char(int c)
 {
     return c > 0x20 && c < 0x7f && strchr(AR_TSPECIALS, c) == NULL;
-}
-
-/* ar_is_atext - RFC 5322 atext byte */
-
-static int ar_is_atext(int c)
-{
-    return STR_IS_ALPHA(c) || STR_IS_DIGIT(c) || (c && strchr(AR_ASPECIALS, c));
 }
 
 /* ar_is_let_dig - letter or digit */
@@ -144,21 +137,6 @@ static int ar_is_token(const char *s, size_t n)
 	if (!ar_is_token_char((unsigned char) s[i]))
 	    return 0;
     return n > 0;
-}
-
-/* ar_is_dot_atom - atext runs joined by single dots */
-
-static int ar_is_dot_atom(const char *s, size_t n)
-{
-    size_t i;
-
-    if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-	return 0;
-    for (i = 0; i < n; i++) {
-	if (s[i] == '.' ? s[i + 1] == '.' : !ar_is_atext((unsigned char) s[i]))
-	    return 0;
-    }
-    return 1;
 }
 
 /* ar_is_keyword - RFC 5321 Let-dig [Ldh-str] of n bytes */
@@ -202,7 +180,7 @@ static int ar_is_addr(const char *s, size_t n)
     if (at == NULL)
 	return 0;
     local = (size_t) (at - s);
-    return (local == 0 || ar_is_dot_atom(s, local))
+    return (local == 0 || msg_is_dot_atom(s, local))
 	&& ar_is_domain(at + 1, n - local - 1);
 }
 
@@ -320,7 +298,7 @@ int ar_value_as(struct buf *out, const char *value, size_t len, int form)
 	bare = ar_is_token(t, n);
 	break;
     case AR_FORM_ATOM:
-	bare = ar_is_dot_atom(t, n);
+	bare = msg_is_dot_atom(t, n);
 	break;
     case AR_FORM_QUOTED:
 	bare = 0;

@@ -91,6 +91,8 @@ static int build_one(struct buf *out, const char *value, size_t len)
     return ret;
 }
 
+/* test_value - ar_value() and ar_value_as() table */
+
 static void test_value(void)
 {
     static const struct {
@@ -156,6 +158,8 @@ static void test_value(void)
     }
     buf_free(&b);
 }
+
+/* test_value_limit - AR_VALUE_MAX, cut at a character boundary */
 
 static void test_value_limit(void)
 {
@@ -245,6 +249,8 @@ static void test_id_limit(void)
 	   "an id too long to be anyone's is malformed");
 }
 
+/* test_init - authserv-ids ar_init() takes and refuses */
+
 static void test_init(void)
 {
     static const char *bad[] = {
@@ -276,6 +282,8 @@ static void test_init(void)
     ar_free(NULL);
     buf_free(&out);
 }
+
+/* test_build - whole fields, as written */
 
 static void test_build(void)
 {
@@ -316,6 +324,8 @@ static void test_build(void)
     ar_free(&ar);
     buf_free(&out);
 }
+
+/* test_order - calls out of order drop the open result */
 
 static void test_order(void)
 {
@@ -361,6 +371,8 @@ static void test_order(void)
     buf_free(&out);
 }
 
+/* test_inject - hostile values stay inside their element */
+
 static void test_inject(void)
 {
     static const struct {
@@ -400,6 +412,8 @@ static void test_inject(void)
     buf_free(&out);
 }
 
+/* test_fold - long fields folded between elements */
+
 static void test_fold(void)
 {
     struct ar ar;
@@ -435,6 +449,8 @@ static void test_fold(void)
     ar_free(&ar);
     buf_free(&out);
 }
+
+/* test_overflow - AR_HEADER_MAX: results that do not fit are dropped whole */
 
 static void test_overflow(void)
 {
@@ -472,6 +488,8 @@ static void test_overflow(void)
     ar_free(&ar);
     buf_free(&out);
 }
+
+/* test_authserv_id - ar_authserv_id() table */
 
 static void test_authserv_id(void)
 {
@@ -529,6 +547,8 @@ static void test_nesting(void)
     }
     buf_free(&b);
 }
+
+/* test_is_ours - ar_is_ours() table */
 
 static void test_is_ours(void)
 {
@@ -733,6 +753,8 @@ static void test_python_many(const char *script)
     buf_free(&got);
     buf_free(&want);
 }
+
+/* test_python - our fields as Python's email parser reads them */
 
 static void test_python(void)
 {

@@ -374,23 +374,27 @@ struct dkimv_msg *dkimv_start(struct dkimv *dv, const char *id)
 int dkimv_header(struct dkimv_msg *m, const char *field, size_t len)
 {
     struct buf crlf = BUF_INIT(MSG_HEADER_MAX * 2);
+    const char *p = field, *end = field + len, *lf;
     DKIM_STAT status;
-    size_t i;
+    int err;
 
-    /* The library fixes bare LFs in the body only: do the header here. */
-    for (i = 0; i < len; i++) {
-	if (field[i] == '\n' && (i == 0 || field[i - 1] != '\r'))
-	    buf_addch(&crlf, '\r');
-	buf_addch(&crlf, field[i]);
-    }
-    if (buf_error(&crlf)) {
-	int err = buf_error(&crlf);
-
+    /* The library fixes bare LFs in the body only: do the header here,
+     * a line at a time, and only for a folded field. */
+    if (memchr(field, '\n', len) == NULL) {
+	status = dkim_header(m->dkim, (u_char *) field, len);
+    } else {
+	for (; (lf = memchr(p, '\n', (size_t) (end - p))) != NULL; p = lf + 1) {
+	    buf_add(&crlf, p, (size_t) (lf - p));
+	    buf_addstr(&crlf, lf > field && lf[-1] == '\r' ? "\n" : "\r\n");
+	}
+	buf_add(&crlf, p, (size_t) (end - p));
+	if ((err = buf_error(&crlf)) != 0) {
+	    buf_free(&crlf);
+	    return err == ENOMEM ? -1 : 0;	/* an absurd field: ignored */
+	}
+	status = dkim_header(m->dkim, (u_char *) crlf.data, buf_len(&crlf));
 	buf_free(&crlf);
-	return err == ENOMEM ? -1 : 0;		/* an absurd field: ignored */
     }
-    status = dkim_header(m->dkim, (u_char *) crlf.data, buf_len(&crlf));
-    buf_free(&crlf);
 
     /* A field the library finds malformed is its business, not ours. */
     return status == DKIM_STAT_NORESOURCE || status == DKIM_STAT_INTERNAL ? -1 : 0;

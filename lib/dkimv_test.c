@@ -101,6 +101,8 @@ static const struct {
     {"tempkey.eml", RES_DKIM_TEMPERROR, "x.servfail.example.net", "s", ""},
 };
 
+/* test_cases - one signed fixture per outcome */
+
 static void test_cases(void)
 {
     struct dkimv_result res;
@@ -120,6 +122,8 @@ static void test_cases(void)
 		 res.n ? res.sig[0].reason : "");
     }
 }
+
+/* test_variants - line endings, body pieces and signature caps */
 
 static void test_variants(void)
 {
@@ -192,6 +196,8 @@ static void test_sig_limits(struct dns_resolver *res)
     dv = keep;
 }
 
+/* test_rfc8463 - the RFC 8463 appendix A vector */
+
 static void test_rfc8463(void)
 {
     struct dkimv_result res;
@@ -202,6 +208,8 @@ static void test_rfc8463(void)
     ok(res.sig[1].result == RES_DKIM_PASS && strcmp(res.sig[1].selector, "test") == 0,
        "RFC 8463 A.3 rsa-sha256 signature passes (%s)", res.sig[1].reason);
 }
+
+/* test_unsigned - a message without a signature */
 
 static void test_unsigned(void)
 {

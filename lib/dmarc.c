@@ -26,7 +26,8 @@
  *	(section 4.10.2; only the MAIL FROM identity counts for SPF).  The
  *	result is pass, fail, none (no usable record: DMARC does not apply),
  *	or temperror (a DNS failure kept the answer from being known).  It
- *	returns 0, or -1 when memory runs out.
+ *	returns 0: it allocates nothing (the tree walk uses room set aside
+ *	by dmarc_new()), so a context serves one thread at a time.
  *
  *	dmarc_org_domain() writes the organizational domain of a domain;
  *	it returns 0, or -1 on a temporary DNS failure.
@@ -64,6 +65,7 @@ struct dmarc_ctx {
     int mode;				/* CONF_ORG_TREE or CONF_ORG_PSL */
     psl_ctx_t *psl;			/* owned unless built in */
     int psl_owned;
+    struct dmarc_walk walk;		/* one tree walk at a time */
 };
 
 /* dmarc_new - prepare evaluation */
@@ -73,12 +75,16 @@ struct dmarc_ctx *dmarc_new(struct dns_resolver *dns, int mode, const char *psl_
 {
     struct dmarc_ctx *ctx;
 
-    if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+    /* malloc, not calloc: the walk needs no zeroing, and most of its
+     * pages are never touched. */
+    if ((ctx = malloc(sizeof(*ctx))) == NULL) {
 	snprintf(err, errsize, "out of memory");
 	return NULL;
     }
     ctx->dns = dns;
     ctx->mode = mode;
+    ctx->psl = NULL;
+    ctx->psl_owned = 0;
     if (mode == CONF_ORG_PSL) {
 	if (psl_file && *psl_file) {
 	    ctx->psl = psl_load_file(psl_file);
@@ -238,18 +244,13 @@ static void dmarc_org_psl(struct dmarc_ctx *ctx, const char *domain, char *org, 
 
 int dmarc_org_domain(struct dmarc_ctx *ctx, const char *domain, char *org, size_t size)
 {
-    struct dmarc_walk *w;
-
     if (ctx->mode == CONF_ORG_PSL) {
 	dmarc_org_psl(ctx, domain, org, size);
 	return 0;
     }
-    if ((w = malloc(sizeof(*w))) == NULL || dmarc_walk(ctx, domain, w) == FETCH_TEMP) {
-	free(w);
+    if (dmarc_walk(ctx, domain, &ctx->walk) == FETCH_TEMP)
 	return -1;
-    }
-    dmarc_org_select(domain, w, org, size);
-    free(w);
+    dmarc_org_select(domain, &ctx->walk, org, size);
     return 0;
 }
 
@@ -292,18 +293,13 @@ static int dmarc_discover_psl(struct dmarc_ctx *ctx, const char *author, struct 
 
 static int dmarc_discover_tree(struct dmarc_ctx *ctx, const char *author, struct dmarc_eval *ev)
 {
-    struct dmarc_walk *w;
+    struct dmarc_walk *w = &ctx->walk;
     const struct dmarc_found *use = NULL;
     size_t i;
-    int r;
 
     ev->discovery = RES_DISCOVERY_TREEWALK;
-    if ((w = malloc(sizeof(*w))) == NULL)
+    if (dmarc_walk(ctx, author, w) == FETCH_TEMP)
 	return FETCH_TEMP;
-    if ((r = dmarc_walk(ctx, author, w)) == FETCH_TEMP) {
-	free(w);
-	return FETCH_TEMP;
-    }
     dmarc_org_select(author, w, ev->org_domain, sizeof(ev->org_domain));
     for (i = 0; i < w->n && use == NULL; i++)
 	if (strcmp(w->f[i].domain, author) == 0)
@@ -318,7 +314,6 @@ static int dmarc_discover_tree(struct dmarc_ctx *ctx, const char *author, struct
 	ev->rec = use->rec;
 	memcpy(ev->policy_domain, use->domain, sizeof(ev->policy_domain));
     }
-    free(w);
     return use ? FETCH_FOUND : FETCH_NONE;
 }
 

@@ -101,6 +101,7 @@
 #include "compat.h"
 #include "dmarc_record.h"
 #include "limits.h"
+#include "msg.h"
 #include "str.h"
 
 /* Parser state of one record. */
@@ -548,28 +549,11 @@ int dmarc_uri_valid(const char *s, size_t len)
     return 1;
 }
 
-/* dmarc_atext - RFC 5322 atext */
-
-static int dmarc_atext(int c)
-{
-    static const char other[] = "!#$%&'*+-/=?^_`{|}~";
-
-    return STR_IS_ALPHA(c) || STR_IS_DIGIT(c)
-	|| (c != 0 && memchr(other, c, sizeof(other) - 1) != NULL);
-}
-
 /* dmarc_local_ok - a dot-atom local-part */
 
 static int dmarc_local_ok(const char *s, size_t len)
 {
-    size_t i;
-
-    if (len == 0 || len > DMARC_LOCAL_MAX || s[0] == '.' || s[len - 1] == '.')
-	return 0;
-    for (i = 0; i < len; i++)
-	if (s[i] == '.' ? s[i + 1] == '.' : !dmarc_atext((unsigned char) s[i]))
-	    return 0;
-    return 1;
+    return len <= DMARC_LOCAL_MAX && msg_is_dot_atom(s, len);
 }
 
 /* dmarc_domain_ok - an LDH host name, RFC 5321 4.1.2 Domain */

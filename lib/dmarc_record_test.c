@@ -74,6 +74,8 @@ static int parse_exact(const char *txt, size_t len, struct dmarc_record *rec,
     return status;
 }
 
+/* run_cases - parse each record, check status, dump and reason */
+
 static void run_cases(const char *group, const struct rec_case *cases, size_t n)
 {
     static struct dmarc_record rec;
@@ -725,6 +727,8 @@ static void test_mailto(void)
     is_str(addr, "a@b.example", "  copied");
     is_int(dmarc_uri_mailto("mailto:a@b.example", addr, 0), -1, "addrsize 0");
 }
+
+/* test_policy_name - the spelling of each policy */
 
 static void test_policy_name(void)
 {

@@ -15,6 +15,8 @@
 static struct dns_resolver *res;
 static struct buf trace = BUF_INIT(8192);
 
+/* tracer - note each _dmarc TXT query in trace */
+
 static void tracer(void *ctx, const char *name, uint16_t type, int status)
 {
     if (type == DNS_T_TXT && strncmp(name, "_dmarc.", 7) == 0)
@@ -137,6 +139,8 @@ static const struct {
      RES_DMARC_FAIL, RES_POLICY_REJECT, 'p', "testing.example.net", "testing.example.net"},
 };
 
+/* test_cases - the evaluation table, tree walk mode */
+
 static void test_cases(struct dmarc_ctx *ctx)
 {
     struct dmarc_eval ev;
@@ -154,6 +158,8 @@ static void test_cases(struct dmarc_ctx *ctx)
 		 ev.policy_domain, ev.org_domain, ev.reason, buf_str(&trace));
     }
 }
+
+/* test_walks - the queries of each tree walk, DMARC_TREE_WALK_MAX of them at most */
 
 static void test_walks(struct dmarc_ctx *ctx)
 {
@@ -187,6 +193,8 @@ static void test_walks(struct dmarc_ctx *ctx)
     is_int(dmarc_apply_testing(RES_POLICY_NONE, 1), RES_POLICY_NONE, "t=y: none stays none");
     is_int(dmarc_apply_testing(RES_POLICY_REJECT, 0), RES_POLICY_REJECT, "t=n: unchanged");
 }
+
+/* test_psl - discovery by the public suffix list */
 
 static void test_psl(void)
 {

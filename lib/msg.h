@@ -59,5 +59,6 @@ const char *msg_strerror(int);
 
 int msg_from_domains(const char *, size_t, struct msg_authors *);
 int msg_domain_normalize(const char *, size_t, char *, size_t);
+int msg_is_dot_atom(const char *, size_t);
 
 #endif

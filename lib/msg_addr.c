@@ -8,6 +8,7 @@
  *
  *	int	msg_from_domains(value, len, authors)
  *	int	msg_domain_normalize(in, len, out, outsize)
+ *	int	msg_is_dot_atom(s, len)
  * DESCRIPTION
  *	msg_from_domains() parses the len bytes of a From field value, folded
  *	or not, as an RFC 5322 address-list, and appends the domain of each
@@ -54,6 +55,9 @@
  *	nothing into a malformed From.  ASCII names are not given to
  *	libidn2, so "xn--" labels are taken as they are.  The result is
  *	written to out (outsize bytes, NUL included); 0 or -1.
+ *
+ *	msg_is_dot_atom() returns 1 when len bytes of s are an RFC 5322
+ *	dot-atom-text of US-ASCII atext (no 8-bit bytes), else 0.
  *--*/
 #include <idn2.h>
 #include <string.h>
@@ -95,6 +99,23 @@ static int msg_is_atext(unsigned char c)
     if (STR_IS_ALPHA(c) || STR_IS_DIGIT(c) || c >= 0x80)
 	return 1;
     return c != 0 && memchr("!#$%&'*+-/=?^_`{|}~", c, 19) != NULL;
+}
+
+/* msg_is_dot_atom - atext runs joined by single dots, US-ASCII only */
+
+int msg_is_dot_atom(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || s[0] == '.' || s[len - 1] == '.')
+	return 0;
+    for (i = 0; i < len; i++) {
+	unsigned char c = (unsigned char) s[i];
+
+	if (c == '.' ? s[i + 1] == '.' : c >= 0x80 || !msg_is_atext(c))
+	    return 0;
+    }
+    return 1;
 }
 
 /* msg_is_token - RFC 2047 token character, for charsets */

@@ -167,6 +167,8 @@ static const struct head_case head_cases[] = {
     {"From: a\n\xff", 0, 0, MSG_OK, 0, 0, "From= a", "\xff"},
 };
 
+/* test_head - the header section table */
+
 static void test_head(void)
 {
     struct buf got = BUF_INIT(4096);
@@ -229,6 +231,8 @@ static void add_sized(struct buf *b, size_t size)
     buf_addch(b, '\n');
 }
 
+/* test_head_count - MSG_HEADERS_MAX fields and one more */
+
 static void test_head_count(void)
 {
     struct msg_head head;
@@ -254,6 +258,8 @@ static void test_head_count(void)
     msg_head_free(&head);
     free(data);
 }
+
+/* test_head_size - MSG_HEADER_MAX and MSG_HEAD_MAX, at and past the limit */
 
 static void test_head_size(void)
 {
@@ -316,6 +322,8 @@ static void test_head_size(void)
     buf_free(&b);
 }
 
+/* test_field_is - field names match whole, ignoring case */
+
 static void test_field_is(void)
 {
     static const char text[] = "fROM : a\nDKIM-Signature: v=1\n\n";
@@ -333,6 +341,8 @@ static void test_field_is(void)
     msg_head_free(&head);
     is_str(msg_strerror(MSG_TOO_MANY), "too many header fields", "msg_strerror");
 }
+
+/* test_unfold - line breaks before WSP removed, others kept */
 
 static void test_unfold(void)
 {
@@ -498,6 +508,8 @@ static const struct from_case from_cases[] = {
     {"\x01", 0, MSG_BAD, "", 0, 0},
 };
 
+/* test_from - the From value table */
+
 static void test_from(void)
 {
     size_t i;
@@ -517,6 +529,8 @@ static void test_from(void)
     }
 }
 
+/* test_from_append - a second From field adds to the first */
+
 static void test_from_append(void)
 {
     struct msg_authors a;
@@ -527,6 +541,8 @@ static void test_from_append(void)
     is_str(authors_str(&a), "one.example two.example", "domains appended, duplicate dropped");
     is_int(a.seen, 3, "all mailboxes seen");
 }
+
+/* test_long_domain - MSG_DOMAIN_MAX in a From field */
 
 static void test_long_domain(void)
 {
@@ -552,6 +568,79 @@ static void test_long_domain(void)
     is_int(a.n == 1 ? strlen(a.domain[0]) : 0, MSG_DOMAIN_MAX, "kept whole");
     buf_free(&b);
 }
+
+/* test_dot_atom - msg_is_dot_atom(), for ar(3) values and DMARC mailto: */
+
+static void test_dot_atom(void)
+{
+    static const struct {
+	const char *in;
+	size_t len;			/* 0: strlen(in) */
+	int want;
+    } cases[] = {
+	{"a", 0, 1},
+	{"john.doe", 0, 1},
+	{"!#$%&'*+-/=?^_`{|}~", 0, 1},
+	{"a.b.c", 0, 1},
+	{"", 0, 0},
+	{".a", 0, 0},
+	{"a.", 0, 0},
+	{"a..b", 0, 0},
+	{"a b", 0, 0},
+	{"a@b", 0, 0},
+	{"\"a\"", 0, 0},
+	{"j\xc3\xb6hn", 0, 0},
+	{"a\0b", 3, 0},
+	{"ab.", 2, 1},
+    };
+    size_t i;
+
+    for (i = 0; i < PD_NELEM(cases); i++) {
+	size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+	char vis[64];
+
+	str_printable(vis, sizeof(vis), cases[i].in, len);
+	is_int(msg_is_dot_atom(cases[i].in, len), cases[i].want, nm("dot-atom %zu: %s", i, vis));
+    }
+}
+
+/* cjk_label - n copies of U+4E2D: 3n bytes, an A-label of n + 6 */
+
+static void cjk_label(struct buf *b, size_t n)
+{
+    while (n-- > 0)
+	buf_addstr(b, "\xe4\xb8\xad");
+}
+
+/* test_addr_max - MSG_ADDR_MAX bytes of U-labels, though short as A-labels */
+
+static void test_addr_max(void)
+{
+    struct buf b = BUF_INIT(4096);
+    char out[DNS_NAME_MAX + 1];
+
+    cjk_label(&b, 57);
+    buf_addch(&b, '.');
+    cjk_label(&b, 57);
+    buf_addch(&b, '.');
+    cjk_label(&b, 56);			/* 3 * 170 + 2 = 512 bytes */
+    is_int(buf_len(&b), MSG_ADDR_MAX, "a UTF-8 domain of MSG_ADDR_MAX bytes");
+    is_int(msg_domain_normalize(b.data, b.len, out, sizeof(out)), 0, "  normalizes");
+    is_int(strlen(out), 63 + 1 + 63 + 1 + 62, "  to its A-labels");
+    buf_reset(&b);
+    cjk_label(&b, 57);
+    buf_addch(&b, '.');
+    cjk_label(&b, 57);
+    buf_addch(&b, '.');
+    cjk_label(&b, 55);
+    buf_addstr(&b, ".abc");			/* 3 * 169 + 6 = 513 bytes */
+    is_int(buf_len(&b), MSG_ADDR_MAX + 1, "a UTF-8 domain of MSG_ADDR_MAX + 1 bytes");
+    is_int(msg_domain_normalize(b.data, b.len, out, sizeof(out)), -1,
+	   "  is refused, short as its A-labels would be");
+    buf_free(&b);
+}
+
+/* test_normalize - msg_domain_normalize() table */
 
 static void test_normalize(void)
 {
@@ -614,5 +703,7 @@ int main(void)
     test_from_append();
     test_long_domain();
     test_normalize();
+    test_addr_max();
+    test_dot_atom();
     return tap_done();
 }
