@@ -196,6 +196,7 @@ struct store *store_open(const char *dir, int flags)
 	return NULL;
     }
     st->rdonly = (flags & STORE_RDONLY) != 0;
+    st->map_max = STORE_MAP_MAX;
     pthread_rwlock_init(&st->resize, NULL);
     if ((flags & STORE_CREATE) && mkdir(dir, 0770) < 0 && errno != EEXIST) {
 	snprintf(store_open_err, sizeof(store_open_err), "mkdir %s: %s", dir, strerror(errno));
@@ -258,7 +259,7 @@ static int store_grow(struct store *st)
     pthread_rwlock_wrlock(&st->resize);
     mdb_env_info(st->env, &info);
     size = info.me_mapsize * 2;
-    if (size > STORE_MAP_MAX) {
+    if (size > st->map_max) {
 	pthread_rwlock_unlock(&st->resize);
 	return MDB_MAP_FULL;
     }

@@ -23,6 +23,7 @@ struct store {
     MDB_env *env;
     MDB_dbi spf, msg, qid, report, stat, meta;
     int rdonly;
+    uint64_t map_max;			/* STORE_MAP_MAX; tests set less */
     pthread_rwlock_t resize;		/* txns shared, resizing exclusive */
     char err[256];
 };

@@ -21,7 +21,7 @@
  *	the same version; a record of a newer version is refused.
  *
  *	The encoders append to out and return 0, or -1 when out reached its
- *	maximum.  The decoders return 0, or -1 for a damaged record or one
+ *	maximum (or a report's blob passes STORE_REPORT_MAX).  The decoders return 0, or -1 for a damaged record or one
  *	of an unknown version; they never read past len and every string
  *	they fill is NUL-terminated and within its field.
  *	store_rec_report_decode() malloc()s the blob; the caller releases
@@ -38,6 +38,9 @@
 struct rec_iter {
     const unsigned char *p, *end;
 };
+
+/* What decodes one field into obj: 0, or -1 when the field is damaged. */
+typedef int (*rec_field_fn) (void *obj, int tag, const unsigned char *, size_t);
 
 /* Tags of a message record. */
 enum {
@@ -137,17 +140,6 @@ static void rec_nest_end(struct buf *b, size_t start)
   * Reading.
   */
 
-/* rec_begin - check the version byte, set up an iterator */
-
-static int rec_begin(struct rec_iter *it, const unsigned char *data, size_t len)
-{
-    if (len < 1 || data[0] != STORE_REC_VERSION)
-	return -1;
-    it->p = data + 1;
-    it->end = data + len;
-    return 0;
-}
-
 /* rec_next - next field: 1, 0 at the end, -1 when damaged */
 
 static int rec_next(struct rec_iter *it, int *tag, const unsigned char **data, size_t *len)
@@ -165,6 +157,29 @@ static int rec_next(struct rec_iter *it, int *tag, const unsigned char **data, s
     *data = it->p + 3;
     it->p += 3 + *len;
     return 1;
+}
+
+/* rec_fields - every field of an encoding to fn: 0, or -1 when damaged */
+
+static int rec_fields(const unsigned char *data, size_t len, rec_field_fn fn, void *obj)
+{
+    struct rec_iter it = {data, data + len};
+    const unsigned char *d;
+    size_t n;
+    int tag, r, bad = 0;
+
+    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
+	bad |= fn(obj, tag, d, n);
+    return r < 0 || bad ? -1 : 0;
+}
+
+/* rec_record - the fields of a record after its version byte */
+
+static int rec_record(const unsigned char *data, size_t len, rec_field_fn fn, void *obj)
+{
+    if (len < 1 || data[0] != STORE_REC_VERSION)
+	return -1;
+    return rec_fields(data + 1, len - 1, fn, obj);
 }
 
 /* rec_get_str - copy a string field into its buffer */
@@ -234,53 +249,45 @@ int store_rec_spf_encode(struct buf *b, const struct store_spf *s)
     return buf_error(b) ? -1 : 0;
 }
 
+/* rec_spf_field - one field of a verdict */
+
+static int rec_spf_field(void *obj, int tag, const unsigned char *d, size_t n)
+{
+    struct store_spf *s = obj;
+
+    switch (tag) {
+    case S_TIME:
+	return rec_get_u64(d, n, &s->time);
+    case S_QID:
+	return rec_get_str(d, n, s->queue_id, sizeof(s->queue_id));
+    case S_CLIENT:
+	return rec_get_str(d, n, s->client_addr, sizeof(s->client_addr));
+    case S_HELO:
+	return rec_get_str(d, n, s->helo, sizeof(s->helo));
+    case S_MAIL_FROM:
+	return rec_get_str(d, n, s->mail_from, sizeof(s->mail_from));
+    case S_DOMAIN:
+	return rec_get_str(d, n, s->domain, sizeof(s->domain));
+    case S_HELO_RESULT:
+	return rec_get_int(d, n, &s->helo_result);
+    case S_MFROM_RESULT:
+	return rec_get_int(d, n, &s->mfrom_result);
+    case S_ACTION:
+	return rec_get_int(d, n, &s->action);
+    default:
+	return 0;
+    }
+}
+
 /* store_rec_spf_decode - policy server verdict */
 
 int store_rec_spf_decode(const unsigned char *data, size_t len, struct store_spf *s)
 {
-    struct rec_iter it;
-    const unsigned char *d;
-    size_t n;
-    int tag, r, bad = 0;
-
     s->time = 0;
     s->queue_id[0] = s->client_addr[0] = s->helo[0] = s->mail_from[0] = s->domain[0] = 0;
     s->helo_result = s->mfrom_result = RES_SPF_NONE;
     s->action = STORE_ACT_ACCEPT;
-    if (rec_begin(&it, data, len) < 0)
-	return -1;
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
-	switch (tag) {
-	case S_TIME:
-	    bad |= rec_get_u64(d, n, &s->time);
-	    break;
-	case S_QID:
-	    bad |= rec_get_str(d, n, s->queue_id, sizeof(s->queue_id));
-	    break;
-	case S_CLIENT:
-	    bad |= rec_get_str(d, n, s->client_addr, sizeof(s->client_addr));
-	    break;
-	case S_HELO:
-	    bad |= rec_get_str(d, n, s->helo, sizeof(s->helo));
-	    break;
-	case S_MAIL_FROM:
-	    bad |= rec_get_str(d, n, s->mail_from, sizeof(s->mail_from));
-	    break;
-	case S_DOMAIN:
-	    bad |= rec_get_str(d, n, s->domain, sizeof(s->domain));
-	    break;
-	case S_HELO_RESULT:
-	    bad |= rec_get_int(d, n, &s->helo_result);
-	    break;
-	case S_MFROM_RESULT:
-	    bad |= rec_get_int(d, n, &s->mfrom_result);
-	    break;
-	case S_ACTION:
-	    bad |= rec_get_int(d, n, &s->action);
-	    break;
-	}
-    }
-    return r < 0 || bad ? -1 : 0;
+    return rec_record(data, len, rec_spf_field, s);
 }
 
  /*
@@ -345,52 +352,58 @@ int store_rec_msg_encode(struct buf *b, const struct store_msg *m)
     return buf_error(b) ? -1 : 0;
 }
 
+/* rec_dkim_field - one field of a nested DKIM result */
+
+static int rec_dkim_field(void *obj, int tag, const unsigned char *d, size_t n)
+{
+    struct store_dkim *k = obj;
+
+    if (tag == D_DOMAIN)
+	return rec_get_str(d, n, k->domain, sizeof(k->domain));
+    if (tag == D_SELECTOR)
+	return rec_get_str(d, n, k->selector, sizeof(k->selector));
+    if (tag == D_RESULT)
+	return rec_get_int(d, n, &k->result);
+    return 0;
+}
+
 /* rec_dkim_decode - one nested DKIM result */
 
 static int rec_dkim_decode(const unsigned char *data, size_t len, struct store_dkim *k)
 {
-    struct rec_iter it = {data, data + len};
-    const unsigned char *d;
-    size_t n;
-    int tag, r, bad = 0;
-
     k->domain[0] = k->selector[0] = 0;
     k->result = RES_DKIM_NONE;
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
-	if (tag == D_DOMAIN)
-	    bad |= rec_get_str(d, n, k->domain, sizeof(k->domain));
-	else if (tag == D_SELECTOR)
-	    bad |= rec_get_str(d, n, k->selector, sizeof(k->selector));
-	else if (tag == D_RESULT)
-	    bad |= rec_get_int(d, n, &k->result);
-    }
-    return r < 0 || bad ? -1 : 0;
+    return rec_fields(data, len, rec_dkim_field, k);
+}
+
+/* rec_reason_field - one field of a nested override reason */
+
+static int rec_reason_field(void *obj, int tag, const unsigned char *d, size_t n)
+{
+    struct store_reason *x = obj;
+
+    if (tag == R_TYPE)
+	return rec_get_int(d, n, &x->type);
+    if (tag == R_COMMENT)
+	return rec_get_str(d, n, x->comment, sizeof(x->comment));
+    return 0;
 }
 
 /* rec_reason_decode - one nested override reason */
 
 static int rec_reason_decode(const unsigned char *data, size_t len, struct store_reason *x)
 {
-    struct rec_iter it = {data, data + len};
-    const unsigned char *d;
-    size_t n;
-    int tag, r, bad = 0;
-
     x->type = RES_REASON_OTHER;
     x->comment[0] = 0;
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
-	if (tag == R_TYPE)
-	    bad |= rec_get_int(d, n, &x->type);
-	else if (tag == R_COMMENT)
-	    bad |= rec_get_str(d, n, x->comment, sizeof(x->comment));
-    }
-    return r < 0 || bad ? -1 : 0;
+    return rec_fields(data, len, rec_reason_field, x);
 }
 
 /* rec_policy_field - one field of the policy snapshot */
 
-static int rec_policy_field(struct store_policy *p, int tag, const unsigned char *d, size_t n)
+static int rec_policy_field(void *obj, int tag, const unsigned char *d, size_t n)
 {
+    struct store_policy *p = obj;
+
     switch (tag) {
     case P_DOMAIN:
 	return rec_get_str(d, n, p->domain, sizeof(p->domain));
@@ -428,11 +441,6 @@ static int rec_policy_field(struct store_policy *p, int tag, const unsigned char
 
 static int rec_policy_decode(const unsigned char *data, size_t len, struct store_policy *p)
 {
-    struct rec_iter it = {data, data + len};
-    const unsigned char *d;
-    size_t n;
-    int tag, r, bad = 0;
-
     p->domain[0] = p->fo[0] = 0;
     p->p = p->sp = p->np = RES_POLICY_UNSPEC;
     p->adkim = p->aspf = 'r';
@@ -440,9 +448,7 @@ static int rec_policy_decode(const unsigned char *data, size_t len, struct store
     p->psd = 'u';
     p->discovery = RES_DISCOVERY_TREEWALK;
     p->nrua = 0;
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
-	bad |= rec_policy_field(p, tag, d, n);
-    return r < 0 || bad ? -1 : 0;
+    return rec_fields(data, len, rec_policy_field, p);
 }
 
 /* rec_msg_reset - the values of fields a record leaves out */
@@ -463,8 +469,10 @@ static void rec_msg_reset(struct store_msg *m)
 
 /* rec_msg_field - one top-level field of a message record */
 
-static int rec_msg_field(struct store_msg *m, int tag, const unsigned char *d, size_t n)
+static int rec_msg_field(void *obj, int tag, const unsigned char *d, size_t n)
 {
+    struct store_msg *m = obj;
+
     switch (tag) {
     case M_TIME:
 	return rec_get_u64(d, n, &m->time);
@@ -511,17 +519,8 @@ static int rec_msg_field(struct store_msg *m, int tag, const unsigned char *d, s
 
 int store_rec_msg_decode(const unsigned char *data, size_t len, struct store_msg *m)
 {
-    struct rec_iter it;
-    const unsigned char *d;
-    size_t n;
-    int tag, r, bad = 0;
-
     rec_msg_reset(m);
-    if (rec_begin(&it, data, len) < 0)
-	return -1;
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
-	bad |= rec_msg_field(m, tag, d, n);
-    return r < 0 || bad ? -1 : 0;
+    return rec_record(data, len, rec_msg_field, m);
 }
 
  /*
@@ -552,51 +551,61 @@ int store_rec_report_encode(struct buf *b, const struct store_report *rp)
 	rec_str(b, X_ERROR, x->last_error);
 	rec_nest_end(b, start);
     }
-    /* The blob may pass 64 KB: it goes last, in 64 KB pieces. */
-    for (i = 0; i < rp->len; i += 0xffff)
+    /* The blob may pass 64 KB: it goes last, in 64 KB pieces.  One the
+     * decoder would refuse is not written. */
+    if (rp->len > STORE_REPORT_MAX)
+	b->err = b->err ? b->err : E2BIG;
+    for (i = 0; i < rp->len && !buf_error(b); i += 0xffff)
 	rec_field(b, T_BLOB, rp->blob + i, rp->len - i < 0xffff ? rp->len - i : 0xffff);
     return buf_error(b) ? -1 : 0;
+}
+
+/* rec_dest_field - one field of a nested destination */
+
+static int rec_dest_field(void *obj, int tag, const unsigned char *d, size_t n)
+{
+    struct store_dest *x = obj;
+    uint64_t v = 0;
+    int bad;
+
+    switch (tag) {
+    case X_ADDR:
+	return rec_get_str(d, n, x->addr, sizeof(x->addr));
+    case X_STATE:
+	return rec_get_int(d, n, &x->state);
+    case X_ATTEMPTS:
+	bad = rec_get_u64(d, n, &v);
+	x->attempts = v > 100000 ? 100000 : (unsigned) v;
+	return bad;
+    case X_NEXT_TRY:
+	return rec_get_u64(d, n, &x->next_try);
+    case X_ERROR:
+	return rec_get_str(d, n, x->last_error, sizeof(x->last_error));
+    default:
+	return 0;
+    }
 }
 
 /* rec_dest_decode - one nested destination */
 
 static int rec_dest_decode(const unsigned char *data, size_t len, struct store_dest *x)
 {
-    struct rec_iter it = {data, data + len};
-    const unsigned char *d;
-    size_t n;
-    uint64_t v = 0;
-    int tag, r, bad = 0;
-
     memset(x, 0, sizeof(*x));
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0) {
-	switch (tag) {
-	case X_ADDR:
-	    bad |= rec_get_str(d, n, x->addr, sizeof(x->addr));
-	    break;
-	case X_STATE:
-	    bad |= rec_get_int(d, n, &x->state);
-	    break;
-	case X_ATTEMPTS:
-	    bad |= rec_get_u64(d, n, &v);
-	    x->attempts = v > 100000 ? 100000 : (unsigned) v;
-	    break;
-	case X_NEXT_TRY:
-	    bad |= rec_get_u64(d, n, &x->next_try);
-	    break;
-	case X_ERROR:
-	    bad |= rec_get_str(d, n, x->last_error, sizeof(x->last_error));
-	    break;
-	}
-    }
-    return r < 0 || bad ? -1 : 0;
+    return rec_fields(data, len, rec_dest_field, x);
 }
+
+/* A report being decoded, and its blob gathered from its pieces. */
+struct rec_report {
+    struct store_report *rp;
+    struct buf blob;
+};
 
 /* rec_report_field - one top-level field of a report record */
 
-static int rec_report_field(struct store_report *rp, int tag, const unsigned char *d,
-			            size_t n, struct buf *blob)
+static int rec_report_field(void *obj, int tag, const unsigned char *d, size_t n)
 {
+    struct store_report *rp = ((struct rec_report *) obj)->rp;
+
     switch (tag) {
     case T_ID:
 	return rec_get_str(d, n, rp->id, sizeof(rp->id));
@@ -615,7 +624,7 @@ static int rec_report_field(struct store_report *rp, int tag, const unsigned cha
 	    return 0;
 	return rec_dest_decode(d, n, &rp->dests[rp->ndests++]);
     case T_BLOB:
-	return buf_add(blob, d, n);
+	return buf_add(&((struct rec_report *) obj)->blob, d, n);
     default:
 	return 0;
     }
@@ -625,22 +634,14 @@ static int rec_report_field(struct store_report *rp, int tag, const unsigned cha
 
 int store_rec_report_decode(const unsigned char *data, size_t len, struct store_report *rp)
 {
-    struct buf blob = BUF_INIT(STORE_REPORT_MAX);
-    struct rec_iter it;
-    const unsigned char *d;
-    size_t n;
-    int tag, r, bad = 0;
+    struct rec_report r = {rp, BUF_INIT(STORE_REPORT_MAX)};
 
     memset(rp, 0, sizeof(*rp));
-    if (rec_begin(&it, data, len) < 0)
-	return -1;
-    while ((r = rec_next(&it, &tag, &d, &n)) > 0)
-	bad |= rec_report_field(rp, tag, d, n, &blob);
-    if (r < 0 || bad) {
-	buf_free(&blob);
+    if (rec_record(data, len, rec_report_field, &r) < 0) {
+	buf_free(&r.blob);
 	return -1;
     }
-    rp->len = buf_len(&blob);
-    rp->blob = (unsigned char *) buf_steal(&blob);
+    rp->len = buf_len(&r.blob);
+    rp->blob = (unsigned char *) buf_steal(&r.blob);
     return rp->blob ? 0 : -1;
 }

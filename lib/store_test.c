@@ -10,6 +10,7 @@
 #include "log.h"
 #include "results.h"
 #include "store.h"
+#include "store_int.h"
 #include "store_rec.h"
 #include "str.h"
 #include "tap.h"
@@ -156,6 +157,61 @@ static void test_limits(void)
     buf_add(&rec, qid, sizeof(qid));
     ok(store_rec_msg_decode((unsigned char *) rec.data, rec.len, b) < 0,
        "a queue id longer than STORE_QID_MAX is refused");
+    buf_free(&rec);
+    free(a);
+    free(b);
+}
+
+/* test_report_limits - REPORT_DESTS_MAX and STORE_REPORT_MAX in the encoding */
+
+static void test_report_limits(void)
+{
+    struct store_report *a = calloc(1, sizeof(*a)), *b = malloc(sizeof(*b));
+    struct buf rec = BUF_INIT(STORE_RECORD_MAX), big = BUF_INIT(BUF_MAX_ANY);
+
+    /* REPORT_DESTS_MAX destinations, every string at its limit. */
+    fill_str(a->id, sizeof(a->id), 'i');
+    fill_str(a->domain, sizeof(a->domain), 'd');
+    for (a->ndests = 0; a->ndests < REPORT_DESTS_MAX; a->ndests++) {
+	fill_str(a->dests[a->ndests].addr, sizeof(a->dests[0].addr), 'a');
+	fill_str(a->dests[a->ndests].last_error, sizeof(a->dests[0].last_error), 'e');
+	a->dests[a->ndests].attempts = 7;
+    }
+    a->dests[0].attempts = 200000;
+    ok(store_rec_report_encode(&rec, a) == 0 && rec.len <= STORE_RECORD_MAX,
+       "a report with REPORT_DESTS_MAX destinations at their limits encodes (%zu bytes)", rec.len);
+    ok(store_rec_report_decode((unsigned char *) rec.data, rec.len, b) == 0
+       && b->ndests == REPORT_DESTS_MAX && b->dests[REPORT_DESTS_MAX - 1].attempts == 7
+       && strcmp(b->dests[REPORT_DESTS_MAX - 1].addr, a->dests[0].addr) == 0
+       && strcmp(b->dests[REPORT_DESTS_MAX - 1].last_error, a->dests[0].last_error) == 0,
+       "and decodes whole");
+    ok(b->dests[0].attempts == 100000, "attempts past 100000 read as 100000");
+    store_report_release(b);
+    buf_add(&rec, "\x07\x00\x04\x01\x00\x01x", 7);	/* one destination more */
+    ok(store_rec_report_decode((unsigned char *) rec.data, rec.len, b) == 0
+       && b->ndests == REPORT_DESTS_MAX, "destinations past REPORT_DESTS_MAX are ignored");
+    store_report_release(b);
+    a->ndests = REPORT_DESTS_MAX + 1;
+    buf_reset(&rec);
+    ok(store_rec_report_encode(&rec, a) == 0
+       && store_rec_report_decode((unsigned char *) rec.data, rec.len, b) == 0
+       && b->ndests == REPORT_DESTS_MAX, "and are not written");
+    store_report_release(b);
+
+    /* A blob of STORE_REPORT_MAX, then of one byte more. */
+    a->ndests = 0;
+    a->len = STORE_REPORT_MAX + 1;
+    a->blob = calloc(1, a->len);
+    ok(a->blob && store_rec_report_encode(&big, a) < 0,
+       "a report blob past STORE_REPORT_MAX is not encoded");
+    buf_reset(&big);
+    a->len = STORE_REPORT_MAX;
+    ok(store_rec_report_encode(&big, a) == 0, "one of STORE_REPORT_MAX is");
+    buf_add(&big, "\x08\x00\x01x", 4);		/* a piece more */
+    ok(store_rec_report_decode((unsigned char *) big.data, big.len, b) < 0,
+       "a report record whose blob passes STORE_REPORT_MAX is refused on reading");
+    free(a->blob);
+    buf_free(&big);
     buf_free(&rec);
     free(a);
     free(b);
@@ -387,6 +443,66 @@ static void test_growth(struct store *st)
     free(m);
 }
 
+/* test_report_max - the largest report the store takes, and one byte more */
+
+static void test_report_max(struct store *st)
+{
+    struct store_report rp, back;
+    size_t i;
+
+    memset(&rp, 0, sizeof(rp));
+    snprintf(rp.id, sizeof(rp.id), "max");
+    rp.ndests = 1;
+    snprintf(rp.dests[0].addr, sizeof(rp.dests[0].addr), "rua@example.com");
+    rp.blob = malloc(STORE_REPORT_MAX + 1);
+    for (i = 0; i < STORE_REPORT_MAX + 1; i++)
+	rp.blob[i] = (unsigned char) (i % 253);
+    rp.len = STORE_REPORT_MAX;
+    is_int(store_report_put(st, &rp), STORE_OK, "a report blob of STORE_REPORT_MAX bytes is stored");
+    ok(store_report_get(st, "max", &back) == STORE_OK && back.len == STORE_REPORT_MAX
+       && memcmp(back.blob, rp.blob, STORE_REPORT_MAX) == 0, "and reads back whole");
+    store_report_release(&back);
+    snprintf(rp.id, sizeof(rp.id), "max1");
+    rp.len = STORE_REPORT_MAX + 1;
+    ok(store_report_put(st, &rp) == STORE_ERR && strstr(store_error(st), "too large"),
+       "one byte more is refused: %s", store_error(st));
+    is_int(store_report_get(st, "max1", &back), STORE_NOTFOUND, "and not stored");
+    is_int(store_report_delete(st, "max"), STORE_OK, "the largest report deleted");
+    free(rp.blob);
+}
+
+/* test_map_max - a map that reached its maximum size */
+
+static void test_map_max(void)
+{
+    struct store_report rp;
+    struct store *st;
+    char small[300];
+    int i, rc = STORE_OK;
+
+    /* STORE_MAP_MAX is too large to reach here: the same cap, lower. */
+    snprintf(small, sizeof(small), "%s/small", dir);
+    if ((st = store_open(small, STORE_CREATE)) == NULL) {
+	ok(0, "small store: %s", store_last_error());
+	return;
+    }
+    st->map_max = STORE_MAP_INITIAL;
+    memset(&rp, 0, sizeof(rp));
+    rp.len = 30 * 1024 * 1024;
+    rp.blob = calloc(1, rp.len);
+    for (i = 0; i < 3 && rc == STORE_OK; i++) {
+	snprintf(rp.id, sizeof(rp.id), "big%d", i);
+	rc = store_report_put(st, &rp);
+    }
+    ok(rc == STORE_ERR && i == 3 && strstr(store_error(st), "MDB_MAP_FULL"),
+       "a map that may not grow past its maximum: the write fails (%d: %s)", i, store_error(st));
+    is_int(store_report_get(st, "big0", &rp), STORE_OK, "what was written stays");
+    store_report_release(&rp);
+    is_int(store_report_get(st, "big2", &rp), STORE_NOTFOUND, "the write that failed left nothing");
+    store_close(st);
+    free(rp.blob);
+}
+
 static void test_concurrency(void)
 {
     struct store_msg *m = malloc(sizeof(*m));
@@ -445,6 +561,7 @@ int main(void)
 	return 1;
     test_encoding();
     test_limits();
+    test_report_limits();
     ok(store_open("/nonexistent/dir", 0) == NULL && *store_last_error(),
        "a missing directory is an error: %s", store_last_error());
     st = store_open(dir, STORE_CREATE);
@@ -456,7 +573,9 @@ int main(void)
     test_stats_meta(st);
     test_prune(st);
     test_growth(st);
+    test_report_max(st);
     store_close(st);
+    test_map_max();
     test_concurrency();
     {
 	char cmd[300];

@@ -106,26 +106,20 @@ static void build_id(uint32_t day, char *id, size_t size)
 	o += (size_t) snprintf(id + o, size - o, "%02x", r[i]);
 }
 
-/* build_part - one report: rows from to to of a snapshot */
+/* build_part - one report: rows from to to of a snapshot; meta names rp */
 
 static int build_part(struct build *b, struct store_txn *txn, struct store_report *rp,
-		              const struct agg_snap *s, size_t from, size_t to)
+		              const struct fb_meta *meta, const struct agg_snap *s, size_t from,
+		              size_t to)
 {
     struct buf xml = BUF_INIT(REPORT_XML_PART_MAX * 2), gz = BUF_INIT(STORE_REPORT_MAX);
-    struct fb_meta meta;
     size_t i;
     int ret = -1;
 
     rp->records = 0;
     for (i = from; i < to; i++)
 	rp->records += ((const struct agg_row *) hmap_at(&s->rows, i)->value)->count;
-    meta.org_name = b->conf->org_name;
-    meta.email = b->conf->email;
-    meta.report_id = rp->id;
-    meta.begin = rp->begin;
-    meta.end = rp->end;
-    meta.generator = "postdmarc " PD_VERSION;
-    if (fb_xml(&meta, s, from, to, &xml) == 0 && fb_gzip(xml.data, xml.len, &gz) == 0) {
+    if (fb_xml(meta, s, from, to, &xml) == 0 && fb_gzip(xml.data, xml.len, &gz) == 0) {
 	rp->blob = (unsigned char *) gz.data;
 	rp->len = gz.len;
 	if (b->dry_run)
@@ -173,17 +167,18 @@ static int build_one(struct build *b, struct store_txn *txn, const char *domain,
 	rp.begin = s->first;
     rp.created = (uint64_t) time(NULL);
     build_id(day, rp.id, sizeof(rp.id));
-    memset(&meta, 0, sizeof(meta));
     meta.org_name = b->conf->org_name;
     meta.email = b->conf->email;
-    meta.report_id = rp.id;
+    meta.report_id = rp.id;			/* each part's id, as it is made */
+    meta.begin = rp.begin;
+    meta.end = rp.end;
     meta.generator = "postdmarc " PD_VERSION;
     head = fb_head_bound(&meta, s);
     for (from = 0; from == 0 || from < hmap_count(&s->rows); from = to, nparts++) {
 	to = fb_part(s, from, REPORT_XML_PART_MAX - head);
 	if (from > 0)
 	    build_id(day, rp.id, sizeof(rp.id));
-	if (build_part(b, txn, &rp, s, from, to) < 0)
+	if (build_part(b, txn, &rp, &meta, s, from, to) < 0)
 	    return -1;
 	b->txn.reports++;
 	if (to == hmap_count(&s->rows) && nparts == 0)
