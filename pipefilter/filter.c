@@ -89,20 +89,20 @@ static int filter_fail(struct filter *f, const char *what, const char *why)
 
 static int filter_skipped(const struct conf *conf, const struct filter_args *a)
 {
-    struct inet_netlist nets;
+    const struct conf_list *skip = &conf->filter_skip_addresses;
     struct inet_addr addr;
-    int skip = 0;
+    struct inet_net net;
+    size_t i;
 
     if (conf->filter_skip_authenticated && a->sasl_username && *a->sasl_username)
 	return 1;
     if (a->client_addr == NULL || inet_addr_parse(a->client_addr, &addr) < 0)
 	return 0;
-    if (inet_netlist_parse(conf->filter_skip_addresses.v, conf->filter_skip_addresses.n,
-			   &nets) == 0) {
-	skip = inet_netlist_match(&nets, &addr);
-	inet_netlist_free(&nets);
-    }
-    return skip;
+    /* Entry by entry, no list built: conf_load() has checked each. */
+    for (i = 0; i < skip->n; i++)
+	if (inet_net_parse(skip->v[i], &net) == 0 && inet_net_match(&net, &addr))
+	    return 1;
+    return 0;
 }
 
 /* filter_mark_forged - fields carrying our authserv-id */

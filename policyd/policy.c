@@ -370,15 +370,13 @@ static void pol_log(struct pol_conn *c, const char *qid, const char *ip, const c
 		            const char *sender)
 {
     char id[STORE_QID_MAX + 1], client[64], h[128], from[128], act[160];
-    const char *action = c->verdict;
 
     str_printable(id, sizeof(id), qid, strlen(qid));
     str_printable(client, sizeof(client), ip, strlen(ip));
     str_printable(h, sizeof(h), helo, strlen(helo));
     str_printable(from, sizeof(from), sender, strlen(sender));
-    /* A prepended header is logged by its name only. */
-    str_printable(act, sizeof(act), action, strncmp(action, "PREPEND ", 8) == 0
-		  ? strcspn(action, ":") : strlen(action));
+    /* A prepended header is there by its name only (pol_decide()). */
+    str_printable(act, sizeof(act), c->verdict, strlen(c->verdict));
     snprintf(c->logline, sizeof(c->logline),
 	     "%s: client=%s, helo=%s, from=<%s>, spf_helo=%s, spf_mailfrom=%s, action=%s",
 	     *id ? id : "NOQUEUE", client, h, from, res_spf_name(c->helo.result),
@@ -447,9 +445,14 @@ int pol_decide(struct pol_conn *c, struct pol_world *w, struct store *st,
     if (instance == NULL || strcmp(instance, c->instance) != 0 || *instance == 0)
 	pol_new_instance(c, w, instance ? instance : "", ip);
     if (!c->decided) {
-	if (pol_judge(c, w, ip, helo, sender, out) < 0)
+	if (pol_judge(c, w, ip, helo, sender, out) < 0 || buf_error(out))
 	    return -1;
-	if (buf_error(out) || str_copy(c->verdict, buf_str(out), sizeof(c->verdict)) < 0)
+	/* Of a PREPEND only the field name is kept: later requests get
+	 * DUNNO, and the log names the field.  The whole header would not
+	 * fit, and a long sender then got no answer at all. */
+	if (str_ncopy(c->verdict, sizeof(c->verdict), buf_str(out),
+		      strncmp(buf_str(out), "PREPEND ", 8) == 0 ? strcspn(buf_str(out), ":")
+		      : buf_len(out)) < 0)
 	    return -1;
 	c->decided = 1;
 	c->action = strncmp(c->verdict, "550", 3) == 0 ? STORE_ACT_REJECT

@@ -32,7 +32,7 @@ struct pol_conn {
     struct pol_world *world;		/* the world ck belongs to */
     struct spf_checker *ck;
     char instance[128];			/* the transaction judged last */
-    char verdict[512];			/* its action for later requests */
+    char verdict[512];			/* its action (a PREPEND: the field name) */
     int decided;
     int action;				/* its STORE_ACT_* */
     int stored;				/* its END-OF-MESSAGE record written */

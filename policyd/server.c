@@ -228,30 +228,29 @@ static int srv_write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-/* srv_answer - decide and write one answer; reply is the connection's buffer */
+/* srv_answer - decide and write one answer; action and reply are the connection's */
 
 static int srv_answer(struct srv *s, struct pol_conn *pc, const struct req *req, int out,
-		              struct buf *reply)
+		              struct buf *action, struct buf *reply)
 {
-    struct buf action = BUF_INIT(POLICY_LINE_MAX);
     struct pol_world *w = srv_world(s);
     int ret;
 
     if (s->store == NULL)
 	srv_open_store(s);
-    ret = pol_decide(pc, w, s->store, &s->counters, req, &action);
+    buf_reset(action);
+    ret = pol_decide(pc, w, s->store, &s->counters, req, action);
     pol_world_unref(w);
     if (ret == 0) {
 	buf_reset(reply);
 	buf_addstr(reply, "action=");
-	buf_add(reply, buf_str(&action), buf_len(&action));
+	buf_add(reply, buf_str(action), buf_len(action));
 	buf_addstr(reply, "\n\n");
 	ret = buf_error(reply) ? -1 : srv_write_all(out, buf_str(reply), buf_len(reply));
     }
     /* Logged once Postfix has its answer: the send to syslog (and the
      * wakeup of its reader) is not on the SMTP session's path. */
     pol_flush_log(pc);
-    buf_free(&action);
     return ret;
 }
 
@@ -291,7 +290,7 @@ static ssize_t srv_read(int fd, int timed, char *data, size_t size)
 
 static void srv_serve(struct srv *s, int in, int out, const char *peer)
 {
-    struct buf reply = BUF_INIT(POLICY_LINE_MAX + 16);
+    struct buf action = BUF_INIT(POLICY_LINE_MAX), reply = BUF_INIT(POLICY_LINE_MAX + 16);
     struct req_reader rd;
     struct pol_conn pc;
     char data[SRV_READ];
@@ -330,7 +329,7 @@ static void srv_serve(struct srv *s, int in, int out, const char *peer)
 	    break;
 	}
 	if (r == REQ_READY) {
-	    if (srv_answer(s, &pc, &rd.req, out, &reply) < 0) {
+	    if (srv_answer(s, &pc, &rd.req, out, &action, &reply) < 0) {
 		log_warn("%s: no answer; closing the connection", peer);
 		break;
 	    }
@@ -339,6 +338,7 @@ static void srv_serve(struct srv *s, int in, int out, const char *peer)
     }
     pol_conn_free(&pc);
     req_reader_free(&rd);
+    buf_free(&action);
     buf_free(&reply);
 }
 
@@ -482,6 +482,7 @@ static void srv_drain(struct srv *s)
 int srv_run(struct srv *s)
 {
     struct pollfd pfd[CONF_LIST_MAX + 1];
+    time_t now, flushed = 0;
     size_t i;
     unsigned char sig;
 
@@ -497,7 +498,11 @@ int srv_run(struct srv *s)
     while (!s->stopping) {
 	if (poll(pfd, s->nlfds + 1, 1000) < 0 && errno != EINTR)
 	    break;
-	pol_counters_flush(&s->counters, s->store);
+	/* Once a second, not at every connection a flood brings. */
+	if ((now = time(NULL)) != flushed) {
+	    pol_counters_flush(&s->counters, s->store);
+	    flushed = now;
+	}
 	while (read(srv_pipe[0], &sig, 1) == 1) {
 	    if (sig == SIGHUP)
 		srv_reload(s);

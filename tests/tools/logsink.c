@@ -20,6 +20,8 @@
 
 static volatile sig_atomic_t stop;
 
+/* on_term - SIGTERM or SIGINT: stop reading */
+
 static void on_term(int sig)
 {
     (void) sig;
