@@ -13,6 +13,9 @@ This module gives them:
                     tests/zones/*.zone (tests/lib/dns-server)
   configuration     write_conf(path, {section: {key: value}})
   a policy server   Policyd(conf): postdmarc-policyd on a free port
+  waiting           wait_for(cond), wait_port(port), Daemon.wait_log(re)
+  the sendmail      tests/lib/fake-sendmail: SENDMAIL, sendmail_runs(dir),
+                    sendmail_clear(dir)
   the store         read through tests/tools/storedump
   sanitizer reports a failing test for every ASan, LSan or UBSan report
                     in the stderr or log of a program the script ran
@@ -236,13 +239,24 @@ def workdir(prefix="t"):
     return d
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def free_port(udp=False):
+    """A TCP (or UDP) port on 127.0.0.1 that nobody listens on right now."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def wait_for(cond, timeout, step=0.1, proc=None):
+    """Poll cond() until it returns something true: that; None at the
+    timeout, or once proc (a Popen) has exited and cond() is still false."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= end or (proc is not None and proc.poll() is not None):
+            return v or None
+        time.sleep(step)
 
 
 def wait_port(port, host="127.0.0.1", timeout=10.0, proc=None):
@@ -326,6 +340,12 @@ class Daemon:
         self.log.flush()
         with open(self.log.name, errors="replace") as f:
             return f.read()
+
+    def wait_log(self, pattern, timeout=10):
+        """True once pattern (a regex, multi-line) is in the log; False at the
+        timeout or when the daemon exited without logging it."""
+        return wait_for(lambda: re.search(pattern, self.logtext(), re.M), timeout, 0.02,
+                        self.proc) is not None
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -411,6 +431,31 @@ class PolicyClient:
 
     def close(self):
         self.sock.close()
+
+
+# --- the fake sendmail ----------------------------------------------------
+
+SENDMAIL = os.path.join(TOP, "tests", "lib", "fake-sendmail")
+
+
+def sendmail_runs(outdir):
+    """(argv, message bytes) of each fake-sendmail run that finished writing
+    into outdir ($FAKE_SENDMAIL_DIR), in order."""
+    out = []
+    n = 1
+    while os.path.exists(os.path.join(outdir, "%d.eml" % n)):
+        with open(os.path.join(outdir, "%d.args" % n), "rb") as f:
+            args = f.read().decode("utf-8", "surrogateescape").split("\n")[:-1]
+        with open(os.path.join(outdir, "%d.eml" % n), "rb") as f:
+            out.append((args, f.read()))
+        n += 1
+    return out
+
+
+def sendmail_clear(outdir):
+    """Forget the runs of fake-sendmail in outdir: the next one is 1 again."""
+    for f in os.listdir(outdir):
+        os.unlink(os.path.join(outdir, f))
 
 
 # --- the store -----------------------------------------------------------

@@ -44,7 +44,8 @@ makes them:
     (queue, data, mailboxes and logs are fresh under <work>); a lock
     (<build>/lab/lock) makes runs of one build directory take turns.
 
-free_port(), wait_port() and write_conf() are pdtest's.
+free_port(), wait_for(), wait_port() and write_conf() are pdtest's
+(wait_for() is here for e2e.t and scripts/demo as pl.wait_for()).
 
 Nothing here reaches the network beyond 127.0.0.1.
 """
@@ -62,9 +63,8 @@ import signal
 import smtplib
 import socket
 import subprocess
-import time
 
-from pdtest import free_port, wait_port, write_conf
+from pdtest import free_port, wait_for, wait_port, write_conf  # noqa: F401 (wait_for: pl.wait_for)
 
 DEFAULT_MAIN_CF = "/etc/postfix/main.cf"
 PIPE_USER = "postdmarc"
@@ -85,16 +85,6 @@ def have_ipv6():
         return True
     except OSError:
         return False
-
-
-def wait_for(cond, timeout, step=0.1):
-    """Poll cond() until it returns something true; that, or None."""
-    end = time.time() + timeout
-    while True:
-        v = cond()
-        if v or time.time() >= end:
-            return v or None
-        time.sleep(step)
 
 
 def read(path):

@@ -109,10 +109,17 @@ except pl.LabError as e:
     bail("the lab did not start: %s" % e)
 ok(True, "private Postfix on 127.0.0.1:%d (config %s), policy server on port %d" %
    (lab.smtp_port, lab.confdir, lab.policy_port))
-with open("/proc/%d/status" % lab.policyd.pid) as f:
-    uid = re.search(r"(?m)^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", f.read()).groups()
-is_(set(uid), {str(lab.user.pw_uid)}, "the policy server, started as root, runs as %s" %
-    pl.PIPE_USER)
+
+
+def uids(pid):
+    """The real, effective and saved user ids of a process, as a set."""
+    with open("/proc/%d/status" % pid) as f:
+        return set(re.search(r"(?m)^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", f.read()).groups())
+
+
+for proc, what in ((lab.policyd, "the policy server"), (lab.filterd, "the filter server")):
+    is_(uids(proc.pid), {str(lab.user.pw_uid)}, "%s, started as root, runs as %s" %
+        (what, pl.PIPE_USER))
 is_(subprocess.run(["postconf", "-c", lab.confdir, "-h", "content_filter"],
                    capture_output=True, text=True).stdout.strip(), "",
     "no content_filter in main.cf: only the smtp service filters (sample)")

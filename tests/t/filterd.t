@@ -9,7 +9,6 @@ configuration, and stopping with messages in flight."""
 
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
@@ -24,7 +23,6 @@ import dkim  # noqa: E402     (Debian's python3-dkim)
 
 FRONT = bin("postdmarc-pipefilter")
 FILTERD = bin("postdmarc-filterd")
-SENDMAIL = os.path.join(TOP, "tests", "lib", "fake-sendmail")
 DKIMDIR = os.path.join(TOP, "tests", "data", "dkim")
 SENDER = "u@spf-pass.example.com"        # SPF pass from 192.0.2.5
 SLOWSENDER = "slow@spf-pass.example.com"  # slow-sendmail waits at the gate for it
@@ -66,21 +64,11 @@ def conf(server=SOCK, name=None, **over):
 class Server(Daemon):
     """postdmarc-filterd serving a configuration, in the foreground."""
 
-    def __init__(self, conf_path, sock=SOCK, env=None):
-        Daemon.__init__(self, [FILTERD, "-c", conf_path], conf_path, env=env or ENV)
-        self.sock = sock
-        if not self.wait_socket():
+    def __init__(self, conf_path):
+        Daemon.__init__(self, [FILTERD, "-c", conf_path], conf_path, env=ENV)
+        if not wait_for(lambda: os.path.exists(SOCK) and "listening on" in self.logtext(),
+                        10, 0.02, self.proc):
             bail("postdmarc-filterd did not start: " + self.logtext())
-
-    def wait_socket(self, timeout=10):
-        end = time.time() + timeout
-        while time.time() < end:
-            if os.path.exists(self.sock) and "listening on" in self.logtext():
-                return True
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.02)
-        return False
 
     def children(self):
         try:
@@ -89,21 +77,9 @@ class Server(Daemon):
         except OSError:
             return []
 
-
-def clear_outdir():
-    for f in os.listdir(outdir):
-        os.unlink(os.path.join(outdir, f))
-
-
-def deliveries():
-    out, n = [], 1
-    while os.path.exists(os.path.join(outdir, "%d.eml" % n)):
-        with open(os.path.join(outdir, "%d.args" % n)) as f:
-            args = f.read().split("\n")[:-1]
-        with open(os.path.join(outdir, "%d.eml" % n), "rb") as f:
-            out.append((args, f.read()))
-        n += 1
-    return out
+    def wait_children(self, timeout=10):
+        """The pids of its message processes, once it has some (or [])."""
+        return wait_for(self.children, timeout, 0.02) or []
 
 
 _qid = [0]
@@ -119,10 +95,11 @@ def argv_for(confpath, sender=SENDER, client="192.0.2.5", qid=None, prog=FRONT):
 
 def run(msg, argv, env=None, timeout=60):
     """(exit status, stderr, deliveries, seconds)"""
-    clear_outdir()
+    sendmail_clear(outdir)
     t0 = time.time()
     p = subprocess.run(argv, input=msg, capture_output=True, env=env or ENV, timeout=timeout)
-    return p.returncode, p.stderr.decode("utf-8", "replace"), deliveries(), time.time() - t0
+    return (p.returncode, p.stderr.decode("utf-8", "replace"), sendmail_runs(outdir),
+            time.time() - t0)
 
 
 def key(name):
@@ -195,9 +172,7 @@ for name, m, kw in cases:
        % (name, rc, len(dl)))
     if not same:
         diag("server: rc %d err %s\none process: rc %d err %s" % (rc, err, rc1, err1))
-    end = time.time() + 5
-    while served(srv) < before + 1 and time.time() < end:
-        time.sleep(0.02)
+    wait_for(lambda: served(srv) >= before + 1, 5, 0.02)
     ok(served(srv) == before + 1, "%s: a process of the server's ran it" % name)
 
 m = message("x@reject.example.net")
@@ -308,14 +283,12 @@ srv.stop()
 def held(srv, confpath):
     """A message from SLOWSENDER through srv, its sendmail held at the gate."""
     open(gate, "w").close()
-    clear_outdir()
+    sendmail_clear(outdir)
     p = subprocess.Popen(argv_for(confpath, sender=SLOWSENDER), stdin=subprocess.PIPE,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     p.stdin.write(message(signed_by="example.com"))
     p.stdin.close()
-    end = time.time() + 10
-    while not srv.children() and time.time() < end:
-        time.sleep(0.02)
+    srv.wait_children()
     return p
 
 
@@ -328,12 +301,12 @@ refused = "refused: busy" in srv.logtext()
 os.unlink(gate)
 first.wait(60)
 time.sleep(0.2)
-if not (refused and p.returncode == 0 and first.returncode == 0 and len(deliveries()) == 2):
+runs = len(sendmail_runs(outdir))
+if not ok(refused and p.returncode == 0 and first.returncode == 0 and runs == 2,
+          "server_processes reached: the second message is refused and evaluated by its "
+          "front; both delivered once"):
     diag("refused %s rc %s first %s deliveries %d\n%s" % (refused, p.returncode, first.returncode,
-                                                        len(deliveries()), srv.logtext()))
-ok(refused and p.returncode == 0 and first.returncode == 0 and len(deliveries()) == 2,
-   "server_processes reached: the second message is refused and evaluated by its "
-   "front; both delivered once")
+                                                        runs, srv.logtext()))
 srv.stop()
 
 # Many at once: 40 fronts, server_processes = 4.  Each message delivered
@@ -360,13 +333,16 @@ for name in os.listdir(manydir):
     with open(os.path.join(manydir, name), "rb") as f:
         bodies.append(int(re.search(rb"message (\d+)", f.read()).group(1)))
 bodies.sort()
-end = time.time() + 10                    # its processes said exit 0: reaped soon after
-while True:
-    taken = len(re.findall(r"message process \d+: exit 0", srv.logtext()))
-    busy = srv.logtext().count("refused: busy")
-    if taken + busy >= 40 or time.time() > end:
-        break
-    time.sleep(0.05)
+
+
+def taken_busy():
+    """(messages the server's processes ran, messages it refused as busy)"""
+    log = srv.logtext()
+    return len(re.findall(r"message process \d+: exit 0", log)), log.count("refused: busy")
+
+
+wait_for(lambda: sum(taken_busy()) >= 40, 10, 0.05)   # its processes said exit 0: reaped soon
+taken, busy = taken_busy()
 ok(rcs == [0] * 40 and bodies == list(range(40)) and taken + busy == 40,
    "40 messages at once, at most 4 in the server: each delivered once (%d by the server, "
    "%d by their fronts)" % (taken, busy))
@@ -380,16 +356,13 @@ silent_dns.bind(("127.0.0.1", 0))
 hang = conf(name="hang.conf", dns={"nameservers": "127.0.0.1:%d" % silent_dns.getsockname()[1],
                                    "timeout": "20s"})
 srv = Server(hang)
-clear_outdir()
+sendmail_clear(outdir)
 errfile = open(os.path.join(work, "hang.err"), "w+b")
 p = subprocess.Popen(argv_for(hang), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                      stderr=errfile, env=ENV)
 p.stdin.write(signed)
 p.stdin.close()
-end = time.time() + 10
-while not srv.children() and time.time() < end:
-    time.sleep(0.02)
-kids = srv.children()
+kids = srv.wait_children()
 time.sleep(0.3)                           # it has the message, and waits for DNS
 for k in kids:
     os.kill(k, signal.SIGKILL)
@@ -400,10 +373,12 @@ except subprocess.TimeoutExpired:
     p.wait()
 errfile.seek(0)
 err = errfile.read()
-ok(len(kids) == 1 and p.returncode == 75 and b"4.3.0" in err and not deliveries(),
+ok(len(kids) == 1 and p.returncode == 75 and b"4.3.0" in err and not sendmail_runs(outdir),
    "its process killed: the front exits 75 (Postfix keeps the message), nothing delivered")
-ok(re.search(r"message process %d killed by signal 9" % (kids[0] if kids else 0),
-             srv.logtext()) is not None, "the server logs the death")
+# The front learns of the death when the connection closes, maybe before
+# the server has reaped the process and said so.
+ok(srv.wait_log(r"message process %d killed by signal 9" % (kids[0] if kids else 0), 5),
+   "the server logs the death")
 rc, err, dl, _ = run(message(), argv_for(hang, client="127.0.0.1"))
 ok(rc == 0 and len(dl) == 1, "the server goes on with the next message")
 srv.stop()
@@ -413,21 +388,17 @@ srv.stop()
 late = conf(name="late.conf", dns={"nameservers": "127.0.0.1:%d" % silent_dns.getsockname()[1],
                                    "timeout": "2s"}, pipefilter={"temperror": "accept"})
 srv = Server(late)
-clear_outdir()
+sendmail_clear(outdir)
 p = subprocess.Popen(argv_for(late), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL, env=ENV)
 p.stdin.write(signed)
 p.stdin.close()
-end = time.time() + 10
-while not srv.children() and time.time() < end:
-    time.sleep(0.02)
+srv.wait_children()
 time.sleep(0.3)
 p.kill()
 p.wait()
-end = time.time() + 20
-while srv.children() and time.time() < end:
-    time.sleep(0.05)
-ok(not deliveries() and "postdmarc-pipefilter has gone" in srv.logtext(),
+wait_for(lambda: not srv.children(), 20, 0.05)
+ok(not sendmail_runs(outdir) and "postdmarc-pipefilter has gone" in srv.logtext(),
    "the front killed while its message waits: not reinjected (Postfix tries again)")
 rc, err, dl, _ = run(signed, argv_for(late, client="127.0.0.1"))
 ok(rc == 0 and len(dl) == 1, "a front that waits: delivered")
@@ -493,6 +464,11 @@ for name, head, want in [
     ok(raw(good, head=head) == want, "a request with %s: %s" % (name, want))
 ok(raw(b"postdmarc-pipefilter\0-c\0" + base.encode()) == "refused not a request",
    "a request that does not end in a NUL: refused")
+t0 = time.time()
+cut = raw(good, head=b"PDF1" + struct.pack(">I", len(good) + 10))    # 10 bytes never come
+secs = time.time() - t0
+ok(cut == "refused not a request" and 0.9 <= secs < 5,
+   "a request not whole within FILTERD_REQUEST_MS (1 s): refused then (%.1f s)" % secs)
 for args, name in ([["x", "-c", base, "-n"], "-n"],
                    [["x", "-c", base, "--stdio", "-f", "a", "--", "b"], "--stdio"],
                    [["x", "-c", base, "--bogus"], "an unknown option"]):
@@ -537,9 +513,7 @@ ok(rc == 0 and len(dl) == 1 and b"\nX-Junk: reloaded\n" in b"\n" + dl[0][1]
 c["pipefilter"]["spam_header"] = "X-Junk: sighup"
 write_conf(live, c)
 srv.proc.send_signal(signal.SIGHUP)
-end = time.time() + 5
-while "SIGHUP: configuration" not in srv.logtext() and time.time() < end:
-    time.sleep(0.02)
+srv.wait_log("SIGHUP: configuration", 5)
 rc, err, dl, _ = run(quar, argv_for(live))
 ok(len(dl) == 1 and b"\nX-Junk: sighup\n" in b"\n" + dl[0][1], "SIGHUP: loaded again")
 srv.stop()
@@ -550,14 +524,12 @@ slow = conf(name="slow.conf", pipefilter={"sendmail": SLOW})
 srv = Server(slow)
 p = held(srv, slow)
 srv.proc.send_signal(signal.SIGTERM)
-end = time.time() + 10
-while os.path.exists(SOCK) and time.time() < end:
-    time.sleep(0.02)
+wait_for(lambda: not os.path.exists(SOCK), 10, 0.02)
 ok(not os.path.exists(SOCK) and srv.proc.poll() is None,
    "SIGTERM: the socket goes at once, the server waits for the message in flight")
 os.unlink(gate)
 p.wait(30)
-ok(p.returncode == 0 and len(deliveries()) == 1 and srv.stop() == 0,
+ok(p.returncode == 0 and len(sendmail_runs(outdir)) == 1 and srv.stop() == 0,
    "then the message is delivered, and the server exits 0")
 
 # --- starting -------------------------------------------------------------------

@@ -27,7 +27,6 @@ import dkim  # noqa: E402     (Debian's python3-dkim: the independent signer)
 
 HOST = "mx.example.org"
 FILTER = bin("postdmarc-pipefilter")
-SENDMAIL = os.path.join(TOP, "tests", "lib", "fake-sendmail")
 DKIMDIR = os.path.join(TOP, "tests", "data", "dkim")
 SENDER = "u@spf-pass.example.com"        # SPF pass from 192.0.2.5
 NOSPF = "u@spf-none.example.com"         # SPF none: DMARC rests on DKIM alone
@@ -89,30 +88,12 @@ class Run:
 _qid = [0]
 
 
-def clear_outdir():
-    for f in os.listdir(outdir):
-        os.unlink(os.path.join(outdir, f))
-
-
-def deliveries():
-    """(argv, message) of each sendmail run that finished writing."""
-    out = []
-    n = 1
-    while os.path.exists(os.path.join(outdir, "%d.eml" % n)):
-        with open(os.path.join(outdir, "%d.args" % n), "rb") as f:
-            args = f.read().decode("utf-8", "surrogateescape").split("\n")[:-1]
-        with open(os.path.join(outdir, "%d.eml" % n), "rb") as f:
-            out.append((args, f.read()))
-        n += 1
-    return out
-
-
 def run(msg, sender=SENDER, client="192.0.2.5", helo="mx.example.net", qid=None,
         rcpt=("bob@example.org",), over=None, confpath=None, extra=(), env=None,
         wrap=(), argv=None, sasl=None, keep=False, timeout=90):
     """Run the filter on msg (bytes); returns a Run."""
     if not keep:
-        clear_outdir()
+        sendmail_clear(outdir)
     if qid is None:
         _qid[0] += 1
         qid = "4T%06dA" % _qid[0]
@@ -133,7 +114,8 @@ def run(msg, sender=SENDER, client="192.0.2.5", helo="mx.example.net", qid=None,
     p = subprocess.run(list(wrap) + argv, input=msg, capture_output=True, env=e,
                        timeout=timeout)
     elapsed = time.time() - t0
-    return Run(p.returncode, p.stderr.decode("utf-8", "replace"), deliveries(), elapsed, qid)
+    return Run(p.returncode, p.stderr.decode("utf-8", "replace"), sendmail_runs(outdir),
+               elapsed, qid)
 
 
 def records(qid=None):
@@ -1096,19 +1078,11 @@ for kw, settings, title in not_skipped:
 # ===========================================================================
 
 
-def udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 black_hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # bound, never read
 black_hole.bind(("127.0.0.1", 0))
 m = sign(message("a@example.com"), "example.com")
 dns_faults = [
-    (conf(nameservers="127.0.0.1:%d" % udp_port(), timeout="1s"), m,
+    (conf(nameservers="127.0.0.1:%d" % free_port(udp=True), timeout="1s"), m,
      "DNS down (no server on the port)"),
     (conf(nameservers="127.0.0.1:%d" % black_hole.getsockname()[1], timeout="1s"), m,
      "DNS silent (a socket that never answers)"),
@@ -1138,7 +1112,7 @@ ok(r.rc == 75 and not r.deliveries, "a message over spool_threshold with no usab
 # "header section incomplete").
 big = message("a@example.com", extra=b"".join(b"X-Filler-%05d: %s\n" % (i, b"f" * 60)
                                               for i in range(3000)))
-clear_outdir()
+sendmail_clear(outdir)
 p = subprocess.Popen([FILTER, "-c", conf(over={"pipefilter": {"spool_threshold": "64k"}}),
                       "-f", SENDER, "--client-address=192.0.2.5", "--queue-id=4TSLOWHEAD",
                       "--", "bob@example.org"],
@@ -1151,7 +1125,7 @@ for piece in (big[:1000], big[1000:70001], big[70001:]):
 p.stdin.close()
 err = p.stderr.read().decode("utf-8", "replace")
 p.wait(timeout=90)
-r = Run(p.returncode, err, deliveries(), 0, "4TSLOWHEAD")
+r = Run(p.returncode, err, sendmail_runs(outdir), 0, "4TSLOWHEAD")
 ok(r.rc == 0 and r.msg is not None and strip_added(r.msg) == big,
    "a 240 KB header section over a 64 KB spool_threshold, written in slow pieces: "
    "delivered byte for byte") or diag(err)
@@ -1199,8 +1173,11 @@ def read_only_store():
 
 why_not = nobody_can_run()
 if why_not:
-    for name in ("a store written by root", "read-only store: delivered", "logged",
-                 "nothing recorded", "2 MB message as nobody"):
+    # The names of read_only_store()'s five checks.
+    for name in ("a store written by root",
+                 "read-only store (filter as nobody): the message is delivered",
+                 "and the store failure is logged", "and nothing was recorded",
+                 "as nobody, a 2 MB message spooled to the test's own world-writable tmpdir"):
         skip(name, why_not)
 else:
     read_only_store()
