@@ -8,7 +8,7 @@
  *
  *	struct dmarc_ctx *dmarc_new(resolver, org_mode, psl_file, err, errsize)
  *	void	dmarc_free(ctx)
- *	int	dmarc_evaluate(ctx, input, eval)
+ *	void	dmarc_evaluate(ctx, input, eval)
  *	int	dmarc_org_domain(ctx, domain, org, size)
  *	int	dmarc_apply_testing(policy, testing)
  * DESCRIPTION
@@ -26,7 +26,7 @@
  *	(section 4.10.2; only the MAIL FROM identity counts for SPF).  The
  *	result is pass, fail, none (no usable record: DMARC does not apply),
  *	or temperror (a DNS failure kept the answer from being known).  It
- *	returns 0: it allocates nothing (the tree walk uses room set aside
+ *	cannot fail: it allocates nothing (the tree walk uses room set aside
  *	by dmarc_new()), so a context serves one thread at a time.
  *
  *	dmarc_org_domain() writes the organizational domain of a domain;
@@ -417,7 +417,7 @@ static int dmarc_alignment(struct dmarc_ctx *ctx, const struct dmarc_input *in,
 
 /* dmarc_evaluate - the DMARC verdict for one author domain */
 
-int dmarc_evaluate(struct dmarc_ctx *ctx, const struct dmarc_input *in, struct dmarc_eval *ev)
+void dmarc_evaluate(struct dmarc_ctx *ctx, const struct dmarc_input *in, struct dmarc_eval *ev)
 {
     int r;
 
@@ -429,25 +429,24 @@ int dmarc_evaluate(struct dmarc_ctx *ctx, const struct dmarc_input *in, struct d
     if (r == FETCH_TEMP) {
 	ev->result = RES_DMARC_TEMPERROR;
 	snprintf(ev->reason, sizeof(ev->reason), "DNS failure looking up the policy");
-	return 0;
+	return;
     }
     if (r == FETCH_NONE) {
 	snprintf(ev->reason, sizeof(ev->reason), "no policy");
-	return 0;
+	return;
     }
     if (dmarc_alignment(ctx, in, ev) < 0) {
 	ev->result = RES_DMARC_TEMPERROR;
 	snprintf(ev->reason, sizeof(ev->reason), "DNS failure checking alignment");
-	return 0;
+	return;
     }
     ev->result = ev->dkim_aligned || ev->spf_aligned ? RES_DMARC_PASS : RES_DMARC_FAIL;
     if (dmarc_choose_policy(ctx, in->author, ev, ev->result == RES_DMARC_FAIL) < 0) {
 	ev->result = RES_DMARC_TEMPERROR;
 	snprintf(ev->reason, sizeof(ev->reason), "DNS failure checking the domain exists");
-	return 0;
+	return;
     }
     snprintf(ev->reason, sizeof(ev->reason), "%s", ev->result == RES_DMARC_PASS
 	     ? (ev->dkim_aligned ? "aligned DKIM pass" : "aligned SPF pass")
 	     : "no aligned DKIM or SPF pass");
-    return 0;
 }

@@ -77,7 +77,6 @@
 #include "log.h"
 #include "str.h"
 
-#define DNS_EDNS_SIZE	1232		/* no fragmentation, RFC 9715 */
 #define DNS_NEG_TTL_DEFAULT 60
 #define DNS_PREFETCH_WAIT_MS 1000	/* the longest dns_prefetch() waits */
 
@@ -295,7 +294,7 @@ static int dns_udp_open(const struct dns_server *srv)
 
 static ldns_pkt *dns_udp_recv(int fd, uint64_t deadline)
 {
-    uint8_t reply[DNS_EDNS_SIZE * 4];
+    uint8_t reply[DNS_UDP_MAX * 4];
     ldns_pkt *ans;
     ssize_t n;
 
@@ -409,7 +408,7 @@ static int dns_query_wire(const ldns_rdf *qname, uint16_t type, uint16_t *id, ui
     if (getrandom(id, sizeof(*id), 0) != (ssize_t) sizeof(*id))
 	*id = (uint16_t) (dns_now_ms() * 2654435761u >> 16);
     ldns_pkt_set_id(query, *id);
-    ldns_pkt_set_edns_udp_size(query, DNS_EDNS_SIZE);
+    ldns_pkt_set_edns_udp_size(query, DNS_UDP_MAX);
     st = ldns_pkt2wire(wire, query, wlen);
     ldns_pkt_free(query);
     return st == LDNS_STATUS_OK ? 0 : -1;

@@ -14,20 +14,16 @@
 /* Configuration file. */
 #define CONF_LINE_MAX		4096	/* a value as libinih hands it over: one physical
 					 * line, which its reader stops at 198 bytes */
-#define CONF_VALUE_MAX		8192	/* one value, continuation lines joined */
 #define CONF_LIST_MAX		256	/* elements of one list value */
 
 /* DNS. */
-#define DNS_NAME_MAX		255	/* presentation form, no trailing dot */
+#define DNS_NAME_MAX		255	/* wire form: 253 bytes of text, no trailing dot */
 #define DNS_LABEL_MAX		63
-#define DNS_LABELS_MAX		127
 #define DNS_NAMESERVERS_MAX	8
-#define DNS_PACKET_MAX		65535	/* TCP answers */
-#define DNS_UDP_MAX		4096	/* EDNS0 buffer size we advertise */
+#define DNS_UDP_MAX		1232	/* EDNS0 buffer size we advertise: no fragments (RFC 9715) */
 #define DNS_ANSWER_RR_MAX	64	/* records kept from one answer */
 #define DNS_PREFETCH_MAX	16	/* names asked at once by dns_prefetch() */
 #define DNS_TXT_MAX		16384	/* one TXT record, strings joined */
-#define DNS_CACHE_DEFAULT	10000	/* entries */
 #define DNS_NEG_TTL_MAX		3600	/* cap on negative-caching time */
 #define DNS_TTL_MAX		86400	/* cap on positive-caching time */
 
@@ -80,7 +76,6 @@
 
 /* Store records. */
 #define STORE_RECORD_MAX	(64 * 1024)	/* one encoded record */
-#define STORE_FIELD_MAX		1024	/* one string field */
 #define STORE_DKIM_MAX		DKIM_SIGS_MAX
 #define STORE_REPORT_MAX	(64 * 1024 * 1024)	/* one gzip'ed report */
 #define STORE_MAP_INITIAL	(64ULL * 1024 * 1024)
