@@ -21,9 +21,10 @@
  *	the same version; a record of a newer version is refused.
  *
  *	The encoders append to out and return 0, or -1 when out reached its
- *	maximum (or a report's blob passes STORE_REPORT_MAX).  The decoders return 0, or -1 for a damaged record or one
- *	of an unknown version; they never read past len and every string
- *	they fill is NUL-terminated and within its field.
+ *	maximum (or a report's blob passes STORE_REPORT_MAX).  The decoders
+ *	return 0, or -1 for a damaged record or one of an unknown version;
+ *	they never read past len and every string they fill is
+ *	NUL-terminated and within its field (tests/fuzz/fuzz_store_rec.c).
  *	store_rec_report_decode() malloc()s the blob; the caller releases
  *	it with store_report_release().
  *--*/
@@ -437,9 +438,9 @@ static int rec_policy_field(void *obj, int tag, const unsigned char *d, size_t n
     }
 }
 
-/* rec_policy_decode - the nested policy snapshot */
+/* rec_policy_reset - the values of fields a policy snapshot leaves out */
 
-static int rec_policy_decode(const unsigned char *data, size_t len, struct store_policy *p)
+static void rec_policy_reset(struct store_policy *p)
 {
     p->domain[0] = p->fo[0] = 0;
     p->p = p->sp = p->np = RES_POLICY_UNSPEC;
@@ -448,6 +449,13 @@ static int rec_policy_decode(const unsigned char *data, size_t len, struct store
     p->psd = 'u';
     p->discovery = RES_DISCOVERY_TREEWALK;
     p->nrua = 0;
+}
+
+/* rec_policy_decode - the nested policy snapshot */
+
+static int rec_policy_decode(const unsigned char *data, size_t len, struct store_policy *p)
+{
+    rec_policy_reset(p);
     return rec_fields(data, len, rec_policy_field, p);
 }
 
@@ -464,7 +472,7 @@ static void rec_msg_reset(struct store_msg *m)
     m->dmarc_result = RES_DMARC_NONE;
     m->dkim_aligned = m->spf_aligned = 0;
     m->disposition = RES_DISP_NONE;
-    rec_policy_decode(NULL, 0, &m->policy);
+    rec_policy_reset(&m->policy);
 }
 
 /* rec_msg_field - one top-level field of a message record */
