@@ -52,7 +52,6 @@ import dkim  # noqa: E402  (Debian's python3-dkim: the independent signer)
 REPORTER = bin("postdmarc-reporter")
 FILTER = bin("postdmarc-pipefilter")
 POLICYD = bin("postdmarc-policyd")
-SENDMAIL = os.path.join(TOP, "tests", "lib", "fake-sendmail")
 XSD = os.path.join(TOP, "tests", "data", "dmarc-xml-0.2.xsd")  # RFC 9990's schema
 SINK = "/usr/sbin/smtp-sink"
 NS = "urn:ietf:params:xml:ns:dmarc-2.0"
@@ -1079,40 +1078,17 @@ ok(p.returncode == 0 and len(storedump(s, "msg")) == 5, "enabled = no: nothing d
 
 # --- 12. the daemon ---------------------------------------------------------------------
 
-class Daemon:
+class Daemon(pdtest.Daemon):
+    """postdmarc-reporter as a daemon (pdtest.Daemon: its log, wait_log, stop)."""
+
     def __init__(self, conf):
-        self.log = open(conf + ".daemon.log", "w+")
-        self.proc = subprocess.Popen([REPORTER, "-c", conf], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        pdtest._cleanups.append(lambda remove: self.kill())
-
-    def text(self):
-        with open(self.log.name) as f:
-            return f.read()
-
-    def wait_for(self, pattern, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            if re.search(pattern, self.text(), re.M):
-                return True
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
+        pdtest.Daemon.__init__(self, [REPORTER, "-c", conf], conf + ".daemon")
 
     def term(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            rc = None
-        sanitizer(self.text(), "postdmarc-reporter (daemon)")
+        """SIGTERM; its exit status (None if it did not stop in 10 s)."""
+        rc = self.stop(10)
+        sanitizer(self.logtext(), "postdmarc-reporter (daemon)")
         return rc
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def hhmm(t):
@@ -1140,19 +1116,19 @@ is_(sorted(m["report"]["policy"]["domain"] for m in got),
     "daemon: missed days are reported at start (send_time still to come today)")
 ok(all(m["report"]["begin"] == TODAY - 2 * DAY for m in got), "daemon: the day before "
    "yesterday's reports")
-ok(dmn.wait_for(r"next report run at"), "daemon: then sleeps until the next send_time")
+ok(dmn.wait_log(r"next report run at", 20), "daemon: then sleeps until the next send_time")
 p = reporter(conf, "--once")
 ok(p.returncode == 75 and "another postdmarc-reporter is running" in p.stderr,
    "a second reporter on the same store: exit 75")
 is_(dmn.term(), 0, "daemon: SIGTERM stops it, exit 0")
-like(dmn.text(), r"stopped", "daemon: says it stopped")
+like(dmn.logtext(), r"stopped", "daemon: says it stopped")
 ok(meta(s).get("last_cycle", 0) >= now0, "daemon: the cycle is remembered")
 
 # Started again at once: nothing is due, nothing runs.
 dmn = Daemon(conf)
-ok(dmn.wait_for(r"next report run at"), "daemon restarted: waits for send_time")
+ok(dmn.wait_log(r"next report run at", 20), "daemon restarted: waits for send_time")
 time.sleep(1)
-ok("built" not in dmn.text() and len(sink.mails()) == 2, "daemon restarted: no cycle before "
+ok("built" not in dmn.logtext() and len(sink.mails()) == 2, "daemon restarted: no cycle before "
    "send_time when the last one is done")
 is_(dmn.term(), 0, "daemon restarted: SIGTERM, exit 0")
 sink.stop()
@@ -1164,7 +1140,7 @@ port = free_port()
 bad = Sink(port, ["-r", "RCPT"])
 conf = rconf(s, port, reporter={"send_time": hhmm(time.time() - 3600)})
 dmn = Daemon(conf)
-ok(dmn.wait_for(r"deferred: "), "daemon: send_time passed today: reports at start, "
+ok(dmn.wait_log(r"deferred: ", 20), "daemon: send_time passed today: reports at start, "
    "first try deferred (4xx)")
 held = reports(s)
 t0 = time.time()
@@ -1174,7 +1150,7 @@ good = Sink(port)
 got = wait_mails(good, 1)
 ok(len(got) == 1 and held and got[0]["report"]["id"] == held[0]["id"],
    "daemon: retried after the backoff and sent, same report id")
-nretry = len(re.findall(r"deferred: ", dmn.text()))
+nretry = len(re.findall(r"deferred: ", dmn.logtext()))
 ok(1 <= nretry <= 4, "daemon: tries back off (%d deferrals in %.1f s)" % (nretry,
                                                                           time.time() - t0))
 is_(dmn.term(), 0, "daemon: SIGTERM, exit 0")
