@@ -82,7 +82,7 @@
 #define STORE_MAP_MAX		(64ULL * 1024 * 1024 * 1024)
 
 /* Aggregate reports. */
-#define REPORT_DKIM_MAX		100	/* DKIM results in one row */
+#define REPORT_DKIM_MAX		STORE_DKIM_MAX	/* DKIM results in one row: a record's */
 #define REPORT_XML_PART_MAX	(32 * 1024 * 1024)	/* a report's XML: more rows, another report */
 #define REPORT_DESTS_MAX	DMARC_URIS_MAX
 
