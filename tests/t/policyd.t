@@ -36,6 +36,20 @@ def ask1(sender, ip="192.0.2.5", helo="mx.example.net", **conf_extra):
     return answers[0] if answers else None
 
 
+# A long sender: its Received-SPF header (naming it twice) is answered
+# whole (the connection's remembered verdict is the field name alone).
+longs = "u" * 300 + "@spf-pass.example.com"
+answers, log = stdio({}, dict(sender=longs, client_address="192.0.2.5",
+                              helo_name="mx.example.net", recipient="a@example.org"),
+                     dict(sender=longs, client_address="192.0.2.5", helo_name="mx.example.net",
+                          recipient="b@example.org"))
+ok(len(answers) == 2 and answers[0].startswith("PREPEND Received-SPF: pass ")
+   and 'envelope-from="' + "u" * 200 in answers[0] and len(answers[0]) > 512
+   and answers[1] == "DUNNO",
+   "a 321-byte sender: a Received-SPF header of over 512 bytes, then DUNNO")
+like(log, r"action=PREPEND Received-SPF\n", "its log line names the field only")
+
+
 # --- every SPF result with the default answers ---------------------------
 
 cases = [
