@@ -351,17 +351,14 @@ static void test_key_decoding(void)
 
 int main(void)
 {
-    const char *server;
-    char *servers[1], conf[512];
     struct dns_resolver *res;
+    char conf[512];
 
     log_init("dkimv_test");
-    if ((server = testdns_start()) == NULL) {
+    if ((res = testdns_resolver(1000, 1, 100)) == NULL) {
 	ok(0, "test DNS server starts");
 	return tap_done();
     }
-    servers[0] = (char *) server;
-    res = dns_create(servers, 1, 1000, 1, 100);
     /* Only now: unbound, started above, reads OPENSSL_CONF too. */
     ok(fips_conf(conf, sizeof(conf)) == 0, "a FIPS-only OpenSSL configuration in OPENSSL_CONF");
     dv = dkimv_new(res, 10);

@@ -226,17 +226,14 @@ static void test_psl(void)
 
 int main(void)
 {
-    const char *server;
-    char *servers[1], err[128];
     struct dmarc_ctx *ctx;
+    char err[128];
 
     log_init("dmarc_test");
-    if ((server = testdns_start()) == NULL) {
+    if ((res = testdns_resolver(1000, 1, 1000)) == NULL) {
 	ok(0, "test DNS server starts");
 	return tap_done();
     }
-    servers[0] = (char *) server;
-    res = dns_create(servers, 1, 1000, 1, 1000);
     dns_set_trace(res, tracer, NULL);
     ctx = dmarc_new(res, CONF_ORG_TREE, NULL, err, sizeof(err));
     test_cases(ctx);

@@ -40,10 +40,7 @@ static void lookup_is(struct dns_resolver *res, const char *name, uint16_t type,
 
 static struct dns_resolver *resolver(uint64_t timeout_ms, unsigned cache)
 {
-    char *servers[1];
-
-    servers[0] = (char *) server;
-    return dns_create(servers, 1, timeout_ms, 2, cache);
+    return testdns_resolver(timeout_ms, 2, cache);
 }
 
 static void test_types(struct dns_resolver *res)

@@ -134,19 +134,15 @@ static void test_domain_ok(void)
 
 int main(void)
 {
-    const char *server;
-    char *servers[1];
     struct dns_resolver *res;
     struct spf_checker *ck;
 
     log_init("spf_test");
     test_domain_ok();
-    if ((server = testdns_start()) == NULL) {
+    if ((res = testdns_resolver(1000, 1, 1000)) == NULL) {
 	ok(0, "test DNS server starts");
 	return tap_done();
     }
-    servers[0] = (char *) server;
-    res = dns_create(servers, 1, 1000, 1, 1000);
     ck = spf_checker_new(res, "mx.example.org");
     test_cases(ck);
     test_details(ck);

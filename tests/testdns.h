@@ -8,11 +8,14 @@
  *
  *	const char *testdns_start(void)
  *	void	testdns_stop(void)
+ *
+ *	struct dns_resolver *testdns_resolver(timeout_ms, attempts, cache)
  * DESCRIPTION
  *	testdns_start() runs tests/lib/dns-server in a fresh directory
  *	under $PD_BUILD/tmp (or build/tmp) and returns "127.0.0.1:PORT",
  *	or NULL when the server cannot start.  testdns_stop() stops it;
- *	it is also registered with atexit().
+ *	it is also registered with atexit().  testdns_resolver() is a
+ *	dns_create() on that server (started first if need be), or NULL.
  *--*/
 #ifndef PD_TESTDNS_H
 #define PD_TESTDNS_H
@@ -22,6 +25,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "dns.h"
 
 static char testdns_dir[512];
 static char testdns_addr[64];
@@ -64,6 +69,16 @@ static const char *__attribute__((unused)) testdns_start(void)
     atexit(testdns_stop);
     snprintf(testdns_addr, sizeof(testdns_addr), "127.0.0.1:%u", port);
     return testdns_addr;
+}
+
+static struct dns_resolver *__attribute__((unused))
+testdns_resolver(uint64_t timeout_ms, unsigned attempts, unsigned cache)
+{
+    char *servers[1] = {testdns_addr};
+
+    if (testdns_addr[0] == 0 && testdns_start() == NULL)
+	return NULL;
+    return dns_create(servers, 1, timeout_ms, attempts, cache);
 }
 
 #endif
