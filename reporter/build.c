@@ -47,6 +47,7 @@ struct build {
     struct agg agg;
     struct build_stats *stats;		/* what committed transactions did */
     struct build_stats txn;		/* what the transaction under way did */
+    int no_agg;				/* agg_init() failed: the transaction fails */
 };
 
 /* build_excluded - is the domain in exclude_domains */
@@ -195,7 +196,7 @@ static int build_record(void *ctx, const struct store_msg *m)
 {
     struct build *b = ctx;
 
-    return agg_add(&b->agg, m);
+    return b->no_agg ? -1 : agg_add(&b->agg, m);
 }
 
 /* build_group_end - reports of one (policy domain, day) */
@@ -239,7 +240,7 @@ static void build_begin(void *ctx)
     struct build *b = ctx;
 
     agg_free(&b->agg);
-    agg_init(&b->agg);
+    b->no_agg = agg_init(&b->agg) < 0;
     memset(&b->txn, 0, sizeof(b->txn));
 }
 
