@@ -288,7 +288,7 @@ int store_txn_run(struct store *st, int write, store_txn_fn fn, void *ctx)
 
     if (write && st->rdonly)
 	return store_fail(st, "store opened read-only");
-    for (tries = 0; tries < 40; tries++) {
+    for (tries = 0; tries < STORE_TXN_TRIES; tries++) {
 	pthread_rwlock_rdlock(&st->resize);
 	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &txn);
 	if (rc == 0) {

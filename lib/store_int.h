@@ -17,6 +17,8 @@
 #define STORE_SCHEMA		1
 #define STORE_MAXREADERS	1024
 #define STORE_BATCH		5000	/* records per write transaction */
+#define STORE_SCAN_BATCH	(STORE_BATCH * 5)	/* index entries looked at per pruning transaction */
+#define STORE_TXN_TRIES		40	/* a transaction tried again after a map resize */
 #define STORE_MSG_KEY_MAX	(DNS_NAME_MAX + 1 + 8 + STORE_QID_MAX)
 
 struct store {

@@ -255,7 +255,7 @@ static int store_prune_qid(struct store *st, MDB_txn *txn, void *ctx)
 	return rc;
     rc = mdb_cursor_get(cur, &key, &val, p->resume_len ? MDB_SET_RANGE : MDB_FIRST);
     for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-	if (seen++ >= STORE_BATCH * 5 && key.mv_size <= sizeof(p->resume)) {
+	if (seen++ >= STORE_SCAN_BATCH && key.mv_size <= sizeof(p->resume)) {
 	    memcpy(p->resume, key.mv_data, key.mv_size);
 	    p->resume_len = key.mv_size;
 	    break;				/* the next batch goes on from here */
