@@ -398,6 +398,34 @@ static void test_prune(struct store *st)
     free(m);
 }
 
+/* prune_fill - old messages, each with its own queue id */
+
+static void prune_fill(size_t i, struct store_msg *m, void *ctx)
+{
+    char qid[32];
+
+    snprintf(qid, sizeof(qid), "PRUNE%06zu", i);
+    fill_msg(m, qid, "many.example", 500 + i % 100);
+}
+
+/* More index entries than one pruning transaction looks at. */
+static void test_prune_batches(struct store *st)
+{
+    size_t n = STORE_SCAN_BATCH + 1000;
+    uint64_t removed = 0;
+    char last[32];
+    int rc;
+
+    ok(store_msg_put_batch(st, n, prune_fill, NULL) == STORE_OK, "%zu old messages stored", n);
+    rc = store_prune(st, 2000, &removed);
+    ok(rc == STORE_OK && removed == n,
+       "STORE_SCAN_BATCH + 1000 old messages: all pruned, over several transactions (%llu)",
+       (unsigned long long) removed);
+    snprintf(last, sizeof(last), "PRUNE%06zu", n - 1);
+    ok(store_msg_seen(st, "PRUNE000000") == STORE_NOTFOUND
+       && store_msg_seen(st, last) == STORE_NOTFOUND, "the first and the last queue ids too");
+}
+
 static void test_growth(struct store *st)
 {
     struct store_report rp, back;
@@ -572,6 +600,7 @@ int main(void)
     test_messages(st);
     test_stats_meta(st);
     test_prune(st);
+    test_prune_batches(st);
     test_growth(st);
     test_report_max(st);
     store_close(st);
