@@ -147,6 +147,7 @@ void log_init(const char *progname)
 void log_set_name(const char *progname)
 {
     log_name = progname;
+    openlog(log_name, LOG_PID, LOG_MAIL);	/* syslog(3)'s fallback: no socket until used */
 }
 
 /* log_set_stderr - where the "stderr" target writes from now on */
