@@ -45,6 +45,7 @@ struct dmarc_ctx;
 
 struct dmarc_ctx *dmarc_new(struct dns_resolver *, int, const char *, char *, size_t);
 void dmarc_free(struct dmarc_ctx *);
+int dmarc_psl_preload(const char *);
 void dmarc_evaluate(struct dmarc_ctx *, const struct dmarc_input *, struct dmarc_eval *);
 int dmarc_org_domain(struct dmarc_ctx *, const char *, char *, size_t);
 int dmarc_apply_testing(int, int);

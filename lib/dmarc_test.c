@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "conf.h"
@@ -194,6 +195,36 @@ static void test_walks(struct dmarc_ctx *ctx)
     is_int(dmarc_apply_testing(RES_POLICY_REJECT, 0), RES_POLICY_REJECT, "t=n: unchanged");
 }
 
+/* test_psl_preload - a list loaded once serves contexts after, file gone */
+
+static void test_psl_preload(void)
+{
+    const char *build = getenv("PD_BUILD") ? getenv("PD_BUILD") : "build";
+    char path[512], org[256], err[128];
+    struct dmarc_ctx *ctx;
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/tmp/dmarc_test-%ld.psl", build, (long) getpid());
+    if ((fp = fopen(path, "w")) == NULL) {
+	ok(0, "a list file written");
+	return;
+    }
+    fputs("// a list of its own\ncom\nlist.example\n", fp);
+    fclose(fp);
+    ok(dmarc_psl_preload("/nonexistent/psl.dat") < 0, "preloading a missing file: -1");
+    ok(dmarc_psl_preload(path) == 0, "a list file preloaded");
+    unlink(path);
+    ctx = dmarc_new(res, CONF_ORG_PSL, path, err, sizeof(err));
+    ok(ctx != NULL, "its file gone, a context still gets the list");
+    if (ctx)
+	dmarc_org_domain(ctx, "a.b.list.example", org, sizeof(org));
+    is_str(ctx ? org : "", "b.list.example", "  and it is that list (list.example a suffix)");
+    dmarc_free(ctx);
+    ok(dmarc_psl_preload("") == 0
+       && dmarc_new(res, CONF_ORG_PSL, path, err, sizeof(err)) == NULL,
+       "forgotten: the file is read again, and is gone");
+}
+
 /* test_psl - discovery by the public suffix list */
 
 static void test_psl(void)
@@ -222,6 +253,7 @@ static void test_psl(void)
     dmarc_free(ctx);
     ok(dmarc_new(res, CONF_ORG_PSL, "/nonexistent/psl.dat", err, sizeof(err)) == NULL,
        "a missing list file is an error: %s", err);
+    test_psl_preload();
 }
 
 int main(void)

@@ -9,6 +9,7 @@ configuration, and stopping with messages in flight."""
 
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -348,6 +349,21 @@ ok(rcs == [0] * 40 and bodies == list(range(40)) and taken + busy == 40,
    "%d by their fronts)" % (taken, busy))
 srv.stop()
 ok(not srv.children(), "no message process left behind")
+
+# org_domain = psl with a list file: the server loads it once, and its
+# message processes use that copy (the file is gone when the message comes).
+pslfile = os.path.join(work, "psl.dat")
+shutil.copy("/usr/share/publicsuffix/public_suffix_list.dat", pslfile)
+pslconf = conf(name="psl.conf", general={"debug": "yes"},
+               pipefilter={"org_domain": "psl", "psl_file": pslfile})
+srv = Server(pslconf)
+os.unlink(pslfile)
+rc, err, dl, _ = run(message(signed_by="example.com"), argv_for(pslconf))
+ok(rc == 0 and len(dl) == 1 and srv.wait_log(r"message process \d+: exit 0", 5),
+   "org_domain = psl: the list the server loaded serves its message processes (file gone)")
+rc, err, dl, _ = run(message(signed_by="example.com"), [FILTERD, "--stdio"] + argv_for(pslconf)[1:])
+ok(rc == 75 and not dl, "while a process started for the message needs the file: 75")
+srv.stop()
 
 # --- a message process that dies ---------------------------------------------
 
