@@ -548,6 +548,26 @@ p.wait(30)
 ok(p.returncode == 0 and len(sendmail_runs(outdir)) == 1 and srv.stop() == 0,
    "then the message is delivered, and the server exits 0")
 
+# What sendmail inherits: its stdin, stdout, stderr; not the store's
+# files (LMDB leaves its data file open across exec), nor our sockets.
+fdlist = os.path.join(work, "sendmail-fds")
+FDS = os.path.join(work, "fds-sendmail")
+with open(FDS, "w") as f:
+    f.write("#!/bin/sh\nls -l /proc/$$/fd >%s\nexec %s \"$@\"\n" % (fdlist, SENDMAIL))
+os.chmod(FDS, 0o755)
+fdconf = conf(name="fds.conf", pipefilter={"sendmail": FDS})
+for how, argv in (("one process", [FILTERD, "--stdio"] + argv_for(fdconf)[1:]),
+                  ("the server", argv_for(fdconf))):
+    srv = Server(fdconf) if how == "the server" else None
+    rc, err, dl, _ = run(message(signed_by="example.com"), argv)
+    with open(fdlist) as f:
+        fds = [ln.split()[-3] + " " + ln.split()[-1] for ln in f.read().splitlines()[1:]]
+    ok(rc == 0 and len(dl) == 1 and fds
+       and not any(".mdb" in x or "socket:" in x for x in fds),
+       "%s: sendmail inherits no store file and no socket (%s)" % (how, ", ".join(fds)))
+    if srv:
+        srv.stop()
+
 # --- starting -------------------------------------------------------------------
 
 p = subprocess.run([FILTERD, "-c", conf(server="")], capture_output=True, text=True, env=ENV,
