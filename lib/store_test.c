@@ -506,6 +506,7 @@ static void test_map_max(void)
     struct store_report rp;
     struct store *st;
     char small[300];
+    unsigned char *blob;
     int i, rc = STORE_OK;
 
     /* STORE_MAP_MAX is too large to reach here: the same cap, lower. */
@@ -517,7 +518,7 @@ static void test_map_max(void)
     st->map_max = STORE_MAP_INITIAL;
     memset(&rp, 0, sizeof(rp));
     rp.len = 30 * 1024 * 1024;
-    rp.blob = calloc(1, rp.len);
+    rp.blob = blob = calloc(1, rp.len);	/* store_report_get() replaces rp.blob */
     for (i = 0; i < 3 && rc == STORE_OK; i++) {
 	snprintf(rp.id, sizeof(rp.id), "big%d", i);
 	rc = store_report_put(st, &rp);
@@ -528,7 +529,7 @@ static void test_map_max(void)
     store_report_release(&rp);
     is_int(store_report_get(st, "big2", &rp), STORE_NOTFOUND, "the write that failed left nothing");
     store_close(st);
-    free(rp.blob);
+    free(blob);
 }
 
 static void test_concurrency(void)
